@@ -1,0 +1,126 @@
+package queue
+
+import (
+	"errors"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// Phone is a number as given and what we made of it (R1.3).
+type Phone struct {
+	Raw   string // verbatim, trimmed
+	E164  string // "" when Raw is not a valid number
+	Key   string // natural key within a group: E164, else Raw's digits
+	Valid bool
+}
+
+// MaxPhoneLen bounds a raw phone number.
+const MaxPhoneLen = 64
+
+// ParsePhone reads raw as a number of region (ISO 3166, e.g. "GB") unless it
+// carries its own country code. An invalid number is not an error: it is
+// returned with Valid false, to be kept and flagged, never dialled.
+func ParsePhone(raw, region string) (Phone, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return Phone{}, FieldErrorf("phone", "is required")
+	}
+	if len(raw) > MaxPhoneLen {
+		return Phone{}, FieldErrorf("phone", "is longer than %d characters", MaxPhoneLen)
+	}
+	p := Phone{Raw: raw, Key: phoneDigits(raw)}
+	if p.Key == "" {
+		return Phone{}, FieldErrorf("phone", "%q holds no digits", raw)
+	}
+	num, err := phonenumbers.Parse(raw, region)
+	if err == nil && phonenumbers.IsValidNumber(num) {
+		p.E164 = phonenumbers.Format(num, phonenumbers.E164)
+		p.Key = p.E164
+		p.Valid = true
+	}
+	return p, nil
+}
+
+// ParseMobile reads a user's mobile number, which must be valid: the server
+// rings it (R4.1).
+func ParseMobile(raw, region string) (string, error) {
+	p, err := ParsePhone(raw, region)
+	if err != nil {
+		var e *Error
+		errors.As(err, &e)
+		return "", FieldErrorf("mobile", "%s", e.Message)
+	}
+	if !p.Valid {
+		return "", FieldErrorf("mobile", "%q is not a valid phone number (write it with its country code, e.g. +447700900123)", raw)
+	}
+	return p.E164, nil
+}
+
+// phoneDigits keeps a leading "+" and the digits of s.
+func phoneDigits(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if r == '+' && i == 0 {
+			b.WriteRune(r)
+		} else if unicode.IsDigit(r) && r < unicode.MaxASCII {
+			b.WriteRune(r)
+		}
+	}
+	if b.String() == "+" {
+		return ""
+	}
+	return b.String()
+}
+
+// TimezoneForPhone derives a timezone from a valid E.164 number: the single
+// zone its number range maps to. Numbers spanning several zones (most of the
+// US, say) give "", so the caller falls back to the organisation's zone rather
+// than guessing an hour wrong (R1.3, R7.3).
+func TimezoneForPhone(e164 string) string {
+	if e164 == "" {
+		return ""
+	}
+	num, err := phonenumbers.Parse(e164, "")
+	if err != nil {
+		return ""
+	}
+	zones, err := phonenumbers.GetTimezonesForNumber(num)
+	if err != nil || len(zones) != 1 || zones[0] == "Etc/Unknown" {
+		return ""
+	}
+	if _, err := loadLocation(zones[0]); err != nil {
+		return ""
+	}
+	return zones[0]
+}
+
+// ValidateTimezone checks that name is an IANA zone this machine knows.
+func ValidateTimezone(field, name string) error {
+	if name == "" || len(name) > 64 {
+		return FieldErrorf(field, "must be an IANA timezone such as Europe/London")
+	}
+	if _, err := loadLocation(name); err != nil || strings.EqualFold(name, "local") {
+		return FieldErrorf(field, "%q is not a known timezone (use an IANA name such as Europe/London)", name)
+	}
+	return nil
+}
+
+var locations sync.Map // zone name -> *time.Location
+
+// loadLocation is time.LoadLocation with a cache: it reads the zone file on
+// every call, and an import asks for the same few zones 100,000 times.
+func loadLocation(name string) (*time.Location, error) {
+	if loc, ok := locations.Load(name); ok {
+		return loc.(*time.Location), nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	locations.Store(name, loc)
+	return loc, nil
+}

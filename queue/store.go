@@ -1,0 +1,79 @@
+// Package queue is the calling-session domain and its PostgreSQL store:
+// organisations, users, supporters, call lists and (later) sessions, skips,
+// claims and contacts. Its rules live here and in the schema; the web panel
+// and the phone flow only call it.
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// Store is the queue's handle on PostgreSQL. Every method that touches an
+// organisation's data takes the organisation id and filters by it (R1.1).
+type Store struct {
+	pool  *pgxpool.Pool
+	clock Clock
+	// PasswordCost is the bcrypt cost for new password hashes. Tests lower it.
+	PasswordCost int
+}
+
+// NewStore returns a Store over pool. A nil clock means the wall clock.
+func NewStore(pool *pgxpool.Pool, clock Clock) *Store {
+	if clock == nil {
+		clock = SystemClock{}
+	}
+	return &Store{pool: pool, clock: clock, PasswordCost: bcrypt.DefaultCost + 2}
+}
+
+// Pool returns the underlying connection pool.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// Ping checks that the database answers (for /readyz).
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.pool.Ping(ctx); err != nil {
+		return Internal("ping database", err)
+	}
+	return nil
+}
+
+// inTx runs fn in one transaction, committed when fn returns nil.
+func (s *Store) inTx(ctx context.Context, what string, fn func(pgx.Tx) error) error {
+	err := pgx.BeginFunc(ctx, s.pool, fn)
+	return Internal(what, err)
+}
+
+// constraintError turns a violated constraint into a coded error the user
+// can act on; other errors pass through.
+func constraintError(err error, conflicts map[string]*Error) error {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return err
+	}
+	if e, ok := conflicts[pgErr.ConstraintName]; ok {
+		return e
+	}
+	switch pgErr.Code {
+	case "23505":
+		return &Error{Code: ECONFLICT, Message: "already exists", Err: err}
+	case "23503":
+		return &Error{Code: ENOTFOUND, Message: "refers to something that does not exist", Err: err}
+	case "23514":
+		return &Error{Code: EINVALID, Message: fmt.Sprintf("rejected by rule %s", pgErr.ConstraintName), Err: err}
+	}
+	return err
+}
+
+// notFound reports pgx.ErrNoRows as ENOTFOUND naming what was looked for.
+func notFound(err error, what string) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Errorf(ENOTFOUND, "%s not found", what)
+	}
+	return err
+}
