@@ -1,0 +1,206 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/supporterbase/callingsessions/queue/pgtest"
+)
+
+// syncBuffer is a bytes.Buffer safe to read while a command writes to it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// result is what one command line did.
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// callingd runs a command line in-process against dbURL.
+func callingd(t *testing.T, dbURL, stdin string, extraEnv map[string]string, args ...string) result {
+	t.Helper()
+	var out, errOut syncBuffer
+	env := &environment{stdout: &out, stderr: &errOut, stdin: strings.NewReader(stdin),
+		getenv: func(k string) string {
+			if k == "CALLINGD_DATABASE_URL" {
+				return dbURL
+			}
+			return extraEnv[k]
+		}}
+	code := run(context.Background(), env, args)
+	return result{code, out.String(), errOut.String()}
+}
+
+func TestHelpExplainsEveryFlag(t *testing.T) {
+	t.Parallel()
+	lines := [][]string{
+		{"serve"}, {"migrate"}, {"import"}, {"org", "add"}, {"org", "show"}, {"group", "add"},
+		{"user", "add"}, {"user", "set-password"}, {"user", "set-mobile"}, {"user", "role"}, {"demo"},
+	}
+	for _, line := range lines {
+		t.Run(strings.Join(line, "_"), func(t *testing.T) {
+			t.Parallel()
+			r := callingd(t, "", "", nil, append(line, "--help")...)
+			if r.code != 0 {
+				t.Fatalf("--help exit %d: %s", r.code, r.stderr)
+			}
+			if !strings.Contains(r.stdout, "Usage: callingd "+line[0]) || !strings.Contains(r.stdout, "CALLINGD_DATABASE_URL") {
+				t.Fatalf("help lacks usage or environment:\n%s", r.stdout)
+			}
+			// Every flag printed has a sentence of its own.
+			for _, m := range regexp.MustCompile(`(?m)^  -(\S+).*\n(.*)$`).FindAllStringSubmatch(r.stdout, -1) {
+				if len(strings.TrimSpace(m[2])) < 10 {
+					t.Errorf("flag -%s is not explained", m[1])
+				}
+			}
+		})
+	}
+	r := callingd(t, "", "", nil, "--help")
+	for name := range commands {
+		if !strings.Contains(r.stdout, "  "+name) {
+			t.Errorf("top-level help does not list %q", name)
+		}
+	}
+}
+
+func TestBadCommandLines(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"NoCommand", nil, 2, ""},
+		{"Unknown", []string{"frobnicate"}, 2, `unknown command "frobnicate"`},
+		{"UnknownFlag", []string{"migrate", "--nope"}, 2, "flag provided but not defined"},
+		{"NoDatabase", []string{"migrate"}, 1, "database-url: is required"},
+		{"UserNoSub", []string{"user"}, 2, "Usage: callingd user"},
+		{"BadWindow", []string{"org", "add", "--slug", "x", "--name", "X", "--calling-window", "nine-five"}, 1, "calling-window"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := callingd(t, "", "", nil, tc.args...)
+			if r.code != tc.code || !strings.Contains(r.stderr, tc.want) {
+				t.Fatalf("exit %d, stderr %q; want %d with %q", r.code, r.stderr, tc.code, tc.want)
+			}
+		})
+	}
+}
+
+func TestOperatorCommands(t *testing.T) {
+	t.Parallel()
+	db := pgtest.NewDatabase(t)
+	steps := []struct {
+		stdin string
+		args  []string
+		code  int
+		want  string
+	}{
+		{"", []string{"migrate"}, 0, "schema up to date"},
+		{"", []string{"org", "add", "--slug", "greens", "--name", "Greens", "--timezone", "Europe/London", "--allow-prefix", "+44"}, 0, "added organisation greens"},
+		{"", []string{"org", "add", "--slug", "greens", "--name", "Again"}, 1, "slug: an organisation with this slug already exists"},
+		{"", []string{"org", "show", "--slug", "greens"}, 0, "allowed prefixes: +44"},
+		{"", []string{"group", "add", "--org", "greens", "--name", "North"}, 0, `added group "North"`},
+		{"", []string{"group", "list", "--org", "greens"}, 0, "North"},
+		{"a long enough secret\n", []string{"user", "add", "--org", "greens", "--email", "cap@example.org", "--first-name", "Cap",
+			"--mobile", "07911 123456", "--group", "North", "--role", "captain"}, 0, "added user cap@example.org"},
+		{"short\n", []string{"user", "add", "--org", "greens", "--email", "weak@example.org", "--first-name", "Weak"}, 1, "password: must be at least 10"},
+		{"", []string{"user", "add", "--org", "greens", "--email", "nopass@example.org", "--first-name", "No"}, 1, "password: is required"},
+		{"another long secret\n", []string{"user", "add", "--org", "greens", "--email", "cap@example.org", "--first-name", "Dup"}, 1, "email: a user with this email already exists"},
+		{"another long secret\n", []string{"user", "add", "--org", "nowhere", "--email", "x@example.org", "--first-name", "X"}, 1, "organisation nowhere not found"},
+		{"", []string{"user", "set-mobile", "--org", "greens", "--email", "cap@example.org", "--mobile", "123"}, 1, "mobile:"},
+		{"", []string{"user", "set-mobile", "--org", "greens", "--email", "cap@example.org", "--mobile", "+447400123456"}, 0, "+447400123456"},
+		{"a brand new secret\n", []string{"user", "set-password", "--org", "greens", "--email", "cap@example.org"}, 0, "password of cap@example.org replaced"},
+		{"", []string{"user", "role", "--org", "greens", "--email", "cap@example.org", "--group", "North", "--role", "king"}, 1, "role:"},
+		{"", []string{"user", "role", "--org", "greens", "--email", "ghost@example.org", "--group", "North", "--role", "member"}, 1, "not found"},
+	}
+	for _, st := range steps {
+		r := callingd(t, db, st.stdin, nil, st.args...)
+		if r.code != st.code || !strings.Contains(r.stdout+r.stderr, st.want) {
+			t.Fatalf("callingd %s: exit %d\nstdout %s\nstderr %s\nwant exit %d with %q",
+				strings.Join(st.args, " "), r.code, r.stdout, r.stderr, st.code, st.want)
+		}
+	}
+}
+
+func TestDemoIsIdempotent(t *testing.T) {
+	t.Parallel()
+	db := pgtest.NewDatabase(t)
+	for i := 0; i < 2; i++ {
+		r := callingd(t, db, "", nil, "demo")
+		if r.code != 0 || !strings.Contains(r.stdout, "admin@demo.example / "+demoPassword) {
+			t.Fatalf("demo run %d: exit %d\n%s\n%s", i, r.code, r.stdout, r.stderr)
+		}
+	}
+	r := callingd(t, db, "", nil, "group", "list", "--org", "demo")
+	if r.stdout != "North Branch\nSouth Branch\n" {
+		t.Fatalf("demo groups: %q", r.stdout)
+	}
+}
+
+func TestServeAnswersReadyz(t *testing.T) {
+	t.Parallel()
+	db := pgtest.NewDatabase(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut syncBuffer
+	env := &environment{stdout: &out, stderr: &errOut, stdin: strings.NewReader(""),
+		getenv: func(k string) string {
+			if k == "CALLINGD_DATABASE_URL" {
+				return db
+			}
+			return ""
+		}}
+	done := make(chan int)
+	go func() { done <- run(ctx, env, []string{"serve", "--listen", "127.0.0.1:0"}) }()
+	url := waitForURL(t, &out)
+	resp, err := http.Get(url + "readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("/readyz = %d %s", resp.StatusCode, body)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("serve exit %d after interrupt: %s", code, errOut.String())
+	}
+}
+
+func waitForURL(t *testing.T, out *syncBuffer) string {
+	t.Helper()
+	re := regexp.MustCompile(`http://\S+/`)
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if u := re.FindString(out.String()); u != "" {
+			return u
+		}
+	}
+	t.Fatalf("serve printed no URL: %q", out.String())
+	return ""
+}
+

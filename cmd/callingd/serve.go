@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/supporterbase/callingsessions/queue"
+	"github.com/supporterbase/callingsessions/web"
+)
+
+func runServe(ctx context.Context, env *environment, args []string) error {
+	fs := newFlagSet(env, "serve", "serve [flags]", `
+Migrate the database, then serve the web panel, /healthz, /readyz (200 when
+the database answers) and /metrics (Prometheus) until interrupted.`)
+	dbURL := databaseFlag(env, fs)
+	listen := fs.String("listen", envOr(env, "CALLINGD_LISTEN", "127.0.0.1:8080"),
+		"address to serve HTTP on (env CALLINGD_LISTEN)")
+	logFormat := fs.String("log-format", envOr(env, "CALLINGD_LOG_FORMAT", "text"),
+		"log format: text or json (env CALLINGD_LOG_FORMAT)")
+	logLevel := fs.String("log-level", envOr(env, "CALLINGD_LOG_LEVEL", "info"),
+		"least severe level logged: debug, info, warn or error (env CALLINGD_LOG_LEVEL)")
+	if err := parseFlags(env, fs, args); err != nil {
+		return err
+	}
+	log, err := newLogger(env, *logFormat, *logLevel)
+	if err != nil {
+		return err
+	}
+	store, err := openStore(ctx, *dbURL)
+	if err != nil {
+		return err
+	}
+	defer store.Pool().Close()
+	applied, err := queue.Migrate(ctx, store.Pool())
+	if err != nil {
+		return err
+	}
+	if len(applied) > 0 {
+		log.Info("applied migrations", "versions", applied)
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	srv := &http.Server{
+		Handler:           web.New(store, log, reg).Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return queue.FieldErrorf("listen", "cannot listen on %s: %v", *listen, err)
+	}
+	fmt.Fprintf(env.stdout, "Serving the panel at http://%s/\n", ln.Addr())
+	log.Info("serving", "addr", ln.Addr().String())
+	return serveUntilDone(ctx, srv, ln, log)
+}
+
+// serveUntilDone serves until ctx ends, then lets requests in flight finish.
+func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, log *slog.Logger) error {
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve http: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shut down http: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve http: %w", err)
+	}
+	return nil
+}
+
+func newLogger(env *environment, format, level string) (*slog.Logger, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(level)); err != nil {
+		return nil, queue.FieldErrorf("log-level", "%q is not one of debug, info, warn, error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	switch strings.ToLower(format) {
+	case "text":
+		return slog.New(slog.NewTextHandler(env.stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(env.stderr, opts)), nil
+	}
+	return nil, queue.FieldErrorf("log-format", "%q is not text or json", format)
+}
+
+func envOr(env *environment, name, fallback string) string {
+	if v := env.getenv(name); v != "" {
+		return v
+	}
+	return fallback
+}
+

@@ -1,0 +1,83 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/supporterbase/callingsessions/queue"
+	"github.com/supporterbase/callingsessions/queue/pgtest"
+	"github.com/supporterbase/callingsessions/web"
+)
+
+func newServer(t *testing.T, store *queue.Store) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(web.New(store, slog.New(slog.DiscardHandler), prometheus.NewRegistry()).Handler())
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(body)
+}
+
+func TestHealthAndHome(t *testing.T) {
+	t.Parallel()
+	store := queue.NewStore(pgtest.NewPool(t), nil)
+	if _, err := store.CreateOrganisation(context.Background(), queue.NewOrganisation("home", "Home Team")); err != nil {
+		t.Fatal(err)
+	}
+	srv := newServer(t, store)
+	cases := []struct {
+		path, want string
+		status     int
+	}{
+		{"/healthz", "ok", 200},
+		{"/readyz", "database: ok", 200},
+		{"/", "Home Team", 200},
+		{"/no-such-page", "404 page not found", 404},
+		{"/metrics", `callingd_http_request_duration_seconds_count{code="2xx",route="/healthz"} 1`, 200},
+	}
+	for _, tc := range cases {
+		status, body := get(t, srv.URL+tc.path)
+		if status != tc.status || !strings.Contains(body, tc.want) {
+			t.Errorf("GET %s = %d %q, want %d containing %q", tc.path, status, body, tc.status, tc.want)
+		}
+	}
+}
+
+func TestReadyzWithoutDatabase(t *testing.T) {
+	t.Parallel()
+	pool, err := pgxpool.New(context.Background(), "postgres://nobody@127.0.0.1:1/none?connect_timeout=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	srv := newServer(t, queue.NewStore(pool, nil))
+	if status, body := get(t, srv.URL+"/readyz"); status != http.StatusServiceUnavailable || !strings.Contains(body, "unreachable") {
+		t.Fatalf("GET /readyz without a database = %d %q, want 503", status, body)
+	}
+	if status, _ := get(t, srv.URL+"/healthz"); status != http.StatusOK {
+		t.Fatalf("GET /healthz without a database = %d, want 200 (alive, not ready)", status)
+	}
+	if status, body := get(t, srv.URL+"/"); status != http.StatusInternalServerError || strings.Contains(body, "127.0.0.1") {
+		t.Fatalf("GET / without a database = %d %q, want 500 without internals", status, body)
+	}
+}
