@@ -2,8 +2,11 @@ package queue
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Group is a supporter group: it holds supporters and call lists, and users
@@ -68,4 +71,23 @@ func (s *Store) Groups(ctx context.Context, orgID int64) ([]Group, error) {
 		gs = append(gs, g)
 	}
 	return gs, Internal("list groups", rows.Err())
+}
+
+// Group finds a group of the organisation by id. ENOTFOUND (field
+// "group_id") if the organisation has no such group.
+func (s *Store) Group(ctx context.Context, orgID, id int64) (Group, error) {
+	g := Group{OrganisationID: orgID}
+	err := s.pool.QueryRow(ctx, `
+		SELECT id, name, created_at FROM supporter_groups WHERE organisation_id = $1 AND id = $2`,
+		orgID, id).Scan(&g.ID, &g.Name, &g.CreatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Group{}, &Error{Code: ENOTFOUND, Field: "group_id", Message: "group not found"}
+	}
+	return g, Internal("find group", err)
+}
+
+// checkGroup returns ENOTFOUND unless the group is the organisation's.
+func (s *Store) checkGroup(ctx context.Context, orgID, groupID int64) error {
+	_, err := s.Group(ctx, orgID, groupID)
+	return err
 }

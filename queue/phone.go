@@ -2,6 +2,7 @@ package queue
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -55,7 +56,7 @@ func ParseMobile(raw, region string) (string, error) {
 		return "", FieldErrorf("mobile", "%s", e.Message)
 	}
 	if !p.Valid {
-		return "", FieldErrorf("mobile", "%q is not a valid phone number (write it with its country code, e.g. +447700900123)", raw)
+		return "", FieldErrorf("mobile", "%q is not a valid phone number (write it with its country code, e.g. +447911123456)", raw)
 	}
 	return p.E164, nil
 }
@@ -76,10 +77,12 @@ func phoneDigits(s string) string {
 	return b.String()
 }
 
-// TimezoneForPhone derives a timezone from a valid E.164 number: the single
-// zone its number range maps to. Numbers spanning several zones (most of the
-// US, say) give "", so the caller falls back to the organisation's zone rather
-// than guessing an hour wrong (R1.3, R7.3).
+// TimezoneForPhone derives a timezone from a valid E.164 number: the zone
+// its number range maps to. A range mapped to several zones counts as one
+// when they all keep the same clock (UK mobiles: London, Jersey, Guernsey,
+// Isle of Man), named by the zone of the main country's landlines. Ranges whose
+// zones differ (most of the US, say) give "", so the caller falls back to the
+// organisation's zone rather than guess an hour wrong (R1.3, R7.3).
 func TimezoneForPhone(e164 string) string {
 	if e164 == "" {
 		return ""
@@ -89,10 +92,49 @@ func TimezoneForPhone(e164 string) string {
 		return ""
 	}
 	zones, err := phonenumbers.GetTimezonesForNumber(num)
-	if err != nil || len(zones) != 1 || zones[0] == "Etc/Unknown" {
+	if err != nil || len(zones) == 0 || !sameClock(zones) {
 		return ""
 	}
-	if _, err := loadLocation(zones[0]); err != nil {
+	if len(zones) > 1 {
+		if landline := landlineZone(phonenumbers.GetRegionCodeForCountryCode(int(num.GetCountryCode()))); slices.Contains(zones, landline) {
+			return landline
+		}
+	}
+	return zones[0]
+}
+
+// sameClock reports whether all zones are known and keep the same UTC offset
+// through two years, sampled weekly.
+func sameClock(zones []string) bool {
+	locs := make([]*time.Location, 0, len(zones))
+	for _, z := range zones {
+		loc, err := loadLocation(z)
+		if err != nil || z == "Etc/Unknown" {
+			return false
+		}
+		locs = append(locs, loc)
+	}
+	start := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	for week := 0; week < 104 && len(locs) > 1; week++ {
+		t := start.Add(time.Duration(week) * 7 * 24 * time.Hour)
+		_, want := t.In(locs[0]).Zone()
+		for _, loc := range locs[1:] {
+			if _, off := t.In(loc).Zone(); off != want {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// landlineZone is the single zone of region's example fixed-line number.
+func landlineZone(region string) string {
+	example := phonenumbers.GetExampleNumberForType(region, phonenumbers.FIXED_LINE)
+	if example == nil {
+		return ""
+	}
+	zones, err := phonenumbers.GetTimezonesForNumber(example)
+	if err != nil || len(zones) != 1 {
 		return ""
 	}
 	return zones[0]

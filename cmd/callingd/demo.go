@@ -52,7 +52,7 @@ logins. The database must be migrated.`)
 	if err := parseFlags(env, fs, args); err != nil {
 		return err
 	}
-	store, err := openStore(ctx, *dbURL)
+	store, err := openStore(ctx, env, *dbURL)
 	if err != nil {
 		return err
 	}
@@ -156,4 +156,3 @@ func demoSupportersCSV(group string, first, n int) ([]byte, error) {
 	w.Flush()
 	return buf.Bytes(), w.Error()
 }
-

@@ -2,12 +2,13 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/supporterbase/callingsessions/queue"
 )
@@ -25,19 +26,31 @@ func newFlagSet(env *environment, name, usageLine, about string) *flag.FlagSet {
 	return fs
 }
 
-// parseFlags parses args, sending --help to stdout and turning flag errors
-// into errUsage (the flag set has printed them).
+// parseFlags parses args. --help goes to stdout, once; a flag error is
+// printed with the usage to stderr and becomes errUsage.
 func parseFlags(env *environment, fs *flag.FlagSet, args []string) error {
-	err := fs.Parse(args)
-	if errors.Is(err, flag.ErrHelp) {
+	if wantsHelp(args) {
 		fs.SetOutput(env.stdout)
 		fs.Usage()
 		return flag.ErrHelp
 	}
-	if err != nil {
+	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
 	return nil
+}
+
+// wantsHelp reports whether a help flag comes before any "--" terminator.
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--help":
+			return true
+		}
+	}
+	return false
 }
 
 // databaseFlag registers --database-url, defaulting to CALLINGD_DATABASE_URL.
@@ -47,7 +60,8 @@ func databaseFlag(env *environment, fs *flag.FlagSet) *string {
 }
 
 // openStore connects to the database and checks it answers.
-func openStore(ctx context.Context, url string) (*queue.Store, error) {
+// CALLINGD_PASSWORD_COST sets the bcrypt cost of new password hashes.
+func openStore(ctx context.Context, env *environment, url string) (*queue.Store, error) {
 	if url == "" {
 		return nil, queue.FieldErrorf("database-url", "is required (set CALLINGD_DATABASE_URL or pass --database-url)")
 	}
@@ -63,7 +77,16 @@ func openStore(ctx context.Context, url string) (*queue.Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
-	return queue.NewStore(pool, nil), nil
+	store := queue.NewStore(pool, nil)
+	if v := env.getenv("CALLINGD_PASSWORD_COST"); v != "" {
+		cost, err := strconv.Atoi(v)
+		if err != nil || cost < bcrypt.MinCost || cost > bcrypt.MaxCost {
+			pool.Close()
+			return nil, queue.FieldErrorf("CALLINGD_PASSWORD_COST", "must be a bcrypt cost from %d to %d", bcrypt.MinCost, bcrypt.MaxCost)
+		}
+		store.PasswordCost = cost
+	}
+	return store, nil
 }
 
 // stringList is a repeatable string flag.

@@ -19,7 +19,7 @@ list: print the organisation's groups.`)
 	if err := parseFlags(env, fs, args[1:]); err != nil {
 		return err
 	}
-	store, err := openStore(ctx, *dbURL)
+	store, err := openStore(ctx, env, *dbURL)
 	if err != nil {
 		return err
 	}

@@ -109,5 +109,6 @@ Run "callingd <command> --help" for the flags of a command.
 Environment (every command that uses the database):
   CALLINGD_DATABASE_URL  PostgreSQL URL, e.g. postgres://user:pass@host:5432/callingd
                          (flag --database-url overrides it)
+  CALLINGD_PASSWORD_COST bcrypt cost of new password hashes (default 12)
 `)
 }

@@ -16,7 +16,7 @@ newer callingd is refused. "callingd serve" does the same on start.`)
 	if err := parseFlags(env, fs, args); err != nil {
 		return err
 	}
-	store, err := openStore(ctx, *dbURL)
+	store, err := openStore(ctx, env, *dbURL)
 	if err != nil {
 		return err
 	}

@@ -50,7 +50,7 @@ allowed prefixes, so give at least one --allow-prefix before calling.`)
 		return err
 	}
 	o.AllowedPrefixes = prefixes
-	store, err := openStore(ctx, *dbURL)
+	store, err := openStore(ctx, env, *dbURL)
 	if err != nil {
 		return err
 	}
@@ -70,7 +70,7 @@ func runOrgShow(ctx context.Context, env *environment, args []string) error {
 	if err := parseFlags(env, fs, args); err != nil {
 		return err
 	}
-	store, err := openStore(ctx, *dbURL)
+	store, err := openStore(ctx, env, *dbURL)
 	if err != nil {
 		return err
 	}

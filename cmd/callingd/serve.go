@@ -35,7 +35,7 @@ the database answers) and /metrics (Prometheus) until interrupted.`)
 	if err != nil {
 		return err
 	}
-	store, err := openStore(ctx, *dbURL)
+	store, err := openStore(ctx, env, *dbURL)
 	if err != nil {
 		return err
 	}
@@ -106,4 +106,3 @@ func envOr(env *environment, name, fallback string) string {
 	}
 	return fallback
 }
-

@@ -78,7 +78,7 @@ Leaders need a mobile number: sessions ring it.`+passwordHelp)
 		return err
 	}
 	in.Email, in.Password = *uf.email, password
-	store, org, err := openOrg(ctx, uf)
+	store, org, err := openOrg(ctx, env, uf)
 	if err != nil {
 		return err
 	}
@@ -107,7 +107,7 @@ func runUserSetPassword(ctx context.Context, env *environment, args []string) er
 	if err != nil {
 		return err
 	}
-	store, org, u, err := openUser(ctx, uf)
+	store, org, u, err := openUser(ctx, env, uf)
 	if err != nil {
 		return err
 	}
@@ -128,7 +128,7 @@ user without one cannot start sessions).`)
 	if err := parseFlags(env, fs, args); err != nil {
 		return err
 	}
-	store, org, u, err := openUser(ctx, uf)
+	store, org, u, err := openUser(ctx, env, uf)
 	if err != nil {
 		return err
 	}
@@ -150,7 +150,7 @@ func runUserRole(ctx context.Context, env *environment, args []string) error {
 	if err := parseFlags(env, fs, args); err != nil {
 		return err
 	}
-	store, org, u, err := openUser(ctx, uf)
+	store, org, u, err := openUser(ctx, env, uf)
 	if err != nil {
 		return err
 	}
@@ -177,8 +177,8 @@ func setRole(ctx context.Context, store *queue.Store, orgID, userID int64, group
 	return store.SetGroupRole(ctx, orgID, userID, g.ID, queue.Role(role))
 }
 
-func openOrg(ctx context.Context, uf userFlags) (*queue.Store, queue.Organisation, error) {
-	store, err := openStore(ctx, *uf.dbURL)
+func openOrg(ctx context.Context, env *environment, uf userFlags) (*queue.Store, queue.Organisation, error) {
+	store, err := openStore(ctx, env, *uf.dbURL)
 	if err != nil {
 		return nil, queue.Organisation{}, err
 	}
@@ -190,8 +190,8 @@ func openOrg(ctx context.Context, uf userFlags) (*queue.Store, queue.Organisatio
 	return store, org, nil
 }
 
-func openUser(ctx context.Context, uf userFlags) (*queue.Store, queue.Organisation, queue.User, error) {
-	store, org, err := openOrg(ctx, uf)
+func openUser(ctx context.Context, env *environment, uf userFlags) (*queue.Store, queue.Organisation, queue.User, error) {
+	store, org, err := openOrg(ctx, env, uf)
 	if err != nil {
 		return nil, org, queue.User{}, err
 	}
