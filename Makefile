@@ -25,7 +25,7 @@ endif
 
 export GOFLAGS := -buildvcs=false
 
-.SILENT: deps db-start db-stop db-create db-reset
+.SILENT: deps db-start db-stop db-create db-reset run
 .PHONY: help run test bench build deps db-start db-stop db-reset vet
 
 help:

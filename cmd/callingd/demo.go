@@ -33,11 +33,12 @@ var demoUsers = []demoUser{
 // supporters of a group's lists overlap, as real lists do.
 var demoLists = []struct {
 	group, list string
-	first, n    int // supporters first..first+n-1 of the group
+	first, n    int    // supporters first..first+n-1 of the group
+	event       string // the event the list collects RSVPs for, if any
 }{
-	{"North Branch", "Spring rally RSVPs", 0, 80},
-	{"North Branch", "Lapsed donors", 60, 60},
-	{"South Branch", "New members", 0, 80},
+	{"North Branch", "Spring rally RSVPs", 0, 80, "Spring rally"},
+	{"North Branch", "Lapsed donors", 60, 60, ""},
+	{"South Branch", "New members", 0, 80, ""},
 }
 
 var demoGroupSize = map[string]int{"North Branch": 120, "South Branch": 80}
@@ -83,8 +84,14 @@ func seedDemo(ctx context.Context, store *queue.Store) error {
 		if err != nil {
 			return fmt.Errorf("demo list %s: %w", l.list, err)
 		}
-		if _, err := store.Import(ctx, org.ID, groups[l.group].ID, l.list, bytes.NewReader(csvFile), queue.ImportOptions{}); err != nil {
+		report, err := store.Import(ctx, org.ID, groups[l.group].ID, l.list, bytes.NewReader(csvFile), queue.ImportOptions{})
+		if err != nil {
 			return fmt.Errorf("demo list %s: %w", l.list, err)
+		}
+		if l.event != "" {
+			if err := demoEvent(ctx, store, org.ID, groups[l.group].ID, report.ListID, l.list, l.event); err != nil {
+				return fmt.Errorf("demo event %s: %w", l.event, err)
+			}
 		}
 	}
 	for _, du := range demoUsers {
@@ -113,6 +120,27 @@ func findOrCreateGroup(ctx context.Context, store *queue.Store, orgID int64, nam
 		return g, err
 	}
 	return store.CreateGroup(ctx, orgID, name)
+}
+
+// demoEvent ties the list to the named event of the group, creating it once.
+func demoEvent(ctx context.Context, store *queue.Store, orgID, groupID, listID int64, list, name string) error {
+	events, err := store.Events(ctx, orgID, groupID)
+	if err != nil {
+		return err
+	}
+	var ev queue.Event
+	for _, e := range events {
+		if e.Name == name {
+			ev = e
+		}
+	}
+	if ev.ID == 0 {
+		if ev, err = store.CreateEvent(ctx, orgID, groupID, name, nil); err != nil {
+			return err
+		}
+	}
+	_, err = store.UpdateList(ctx, orgID, listID, list, ev.ID)
+	return err
 }
 
 // demoAccount creates the user, or resets the password of an existing one so

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/supporterbase/callingsessions/queue/pgtest"
 )
 
@@ -162,6 +164,21 @@ func TestDemoIsIdempotent(t *testing.T) {
 	r := callingd(t, db, "", nil, "group", "list", "--org", "demo")
 	if r.stdout != "North Branch\nSouth Branch\n" {
 		t.Fatalf("demo groups: %q", r.stdout)
+	}
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	var supporters, valid, lists, eventLists, leaders int
+	err = pool.QueryRow(ctx, `SELECT
+		(SELECT count(*) FROM supporters), (SELECT count(*) FROM supporters WHERE phone IS NOT NULL),
+		(SELECT count(*) FROM call_lists), (SELECT count(*) FROM call_lists WHERE event_id IS NOT NULL),
+		(SELECT count(*) FROM users WHERE mobile IS NOT NULL)`).Scan(&supporters, &valid, &lists, &eventLists, &leaders)
+	if err != nil || supporters != 200 || valid != 200 || lists != 3 || eventLists != 1 || leaders != 2 {
+		t.Fatalf("demo holds %d supporters (%d valid), %d lists (%d with an event), %d leaders with mobiles: %v",
+			supporters, valid, lists, eventLists, leaders, err)
 	}
 }
 
