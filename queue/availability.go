@@ -1,0 +1,63 @@
+package queue
+
+// The rules that decide who may be dialled now, written once as SQL
+// fragments and shared by claim-next, the supporters view, the stats and
+// the session status, so they can never disagree. They expect the aliases
+// s (calling_sessions), o (organisations), ss (session_supporters) and sp
+// (supporters), and the named argument @now.
+
+// pendingSQL: still to be dialled this cycle, as far as the session's own
+// state goes (R5.2, R6, R8.2, R8.4). It matches the predicate of the index
+// session_supporters_pending, which claim-next walks.
+const pendingSQL = `ss.on_list AND NOT ss.attempted AND ss.completed_at IS NULL
+	AND (ss.skip_type IS NULL OR ss.skip_type NOT IN ('cycle', 'remove'))`
+
+// leaderSkipActiveSQL: a leader skip holds the supporter out right now (R6).
+const leaderSkipActiveSQL = `(ss.skip_type IS NOT NULL AND (ss.skip_until IS NULL OR ss.skip_until > @now))`
+
+// System skip reasons (R7), the first that applies, in this order.
+const (
+	SystemSkipInvalidNumber  = "invalid_number"               // R7.5
+	SystemSkipNotAllowed     = "outside_allowed_destinations" // R7.5, R10.4
+	SystemSkipDoNotCall      = "do_not_call"                  // R7.4
+	SystemSkipOnCall         = "on_a_call"                    // R7.2
+	SystemSkipRecentlyCalled = "recently_called"              // R7.1
+	SystemSkipCallingHours   = "calling_hours"                // R7.3
+)
+
+// localTimeSQL is the supporter's wall-clock time of day at @now.
+const localTimeSQL = `((@now::timestamptz AT TIME ZONE sp.timezone)::time)`
+
+// systemSkipSQL names the system skip holding the supporter out at @now,
+// or is NULL.
+const systemSkipSQL = `(CASE
+	WHEN sp.phone IS NULL THEN 'invalid_number'
+	WHEN NOT EXISTS (SELECT FROM unnest(o.allowed_prefixes) AS p(prefix) WHERE starts_with(sp.phone, p.prefix))
+		THEN 'outside_allowed_destinations'
+	WHEN EXISTS (SELECT FROM do_not_call d WHERE d.organisation_id = sp.organisation_id AND d.phone = sp.phone)
+		THEN 'do_not_call'
+	WHEN sp.live_call_id IS NOT NULL THEN 'on_a_call'
+	WHEN sp.last_call_at > @now::timestamptz - o.cooldown THEN 'recently_called'
+	WHEN NOT (` + localTimeSQL + ` >= o.calling_window_start AND ` + localTimeSQL + ` < o.calling_window_end)
+		THEN 'calling_hours'
+	END)`
+
+// systemSkipUntilSQL is when the system skip ends by itself, if it does:
+// the end of the cool-down, or the next opening of the calling window in
+// the supporter's timezone.
+const systemSkipUntilSQL = `(CASE ` + systemSkipSQL + `
+	WHEN 'recently_called' THEN sp.last_call_at + o.cooldown
+	WHEN 'calling_hours' THEN
+		((date_trunc('day', @now::timestamptz AT TIME ZONE sp.timezone)
+			+ CASE WHEN ` + localTimeSQL + ` >= o.calling_window_start THEN interval '1 day' ELSE interval '0' END
+			+ o.calling_window_start) AT TIME ZONE sp.timezone)
+	END)`
+
+// availableSQL: the supporter may be dialled now.
+const availableSQL = pendingSQL + ` AND NOT ` + leaderSkipActiveSQL + ` AND ` + systemSkipSQL + ` IS NULL`
+
+// availableSupporters selects the session s's available supporters; callers
+// add ORDER BY and LIMIT.
+const availableSupporters = `SELECT ss.supporter_id FROM session_supporters ss
+	JOIN supporters sp ON sp.id = ss.supporter_id
+	WHERE ss.session_id = s.id AND ` + availableSQL

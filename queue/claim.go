@@ -1,0 +1,109 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Claim is a supporter taken from a session's queue and the call record of
+// the attempt to ring them.
+type Claim struct {
+	Call      CallRecord
+	Supporter Supporter
+}
+
+// claimNext takes the first available supporter in queue order, locking the
+// queue row and the supporter row and skipping rows other claims hold, then
+// in the same statement records the attempt (R4.6), marks the supporter on a
+// call (R7.2) and attempted in this cycle (R8.2). A claim that loses a race
+// for a supporter sees, when it locks the row, the winner's live_call_id and
+// moves on to the next one. The unique indexes on live call records are the
+// last word: no interleaving can create two live calls to one supporter.
+var claimNext = `
+	WITH next AS (
+		SELECT ss.supporter_id, sp.phone, s.cycle, s.leader_id
+		FROM calling_sessions s
+		JOIN organisations o ON o.id = s.organisation_id
+		JOIN session_supporters ss ON ss.session_id = s.id
+		JOIN supporters sp ON sp.id = ss.supporter_id
+		WHERE s.organisation_id = @org AND s.id = @session AND ` + availableSQL + `
+		ORDER BY ss.sort_key
+		LIMIT 1
+		FOR UPDATE OF ss, sp SKIP LOCKED
+	), call AS (
+		INSERT INTO call_records (organisation_id, session_id, cycle, leg, supporter_id, leader_id, dialled_number, originated_at)
+		SELECT @org, @session, next.cycle, 'supporter', next.supporter_id, next.leader_id, next.phone, @now FROM next
+		RETURNING *
+	), on_call AS (
+		UPDATE supporters sp SET live_call_id = call.id FROM call WHERE sp.id = call.supporter_id
+	), attempted AS (
+		UPDATE session_supporters ss SET attempted = true
+		FROM call WHERE ss.session_id = @session AND ss.supporter_id = call.supporter_id
+	), touched AS (
+		UPDATE calling_sessions SET started_at = coalesce(started_at, @now), last_activity_at = @now
+		WHERE id = @session AND EXISTS (SELECT FROM call)
+	)
+	SELECT ` + supporterColumnsSP + `, ` + callColumns + `
+	FROM call c JOIN supporters sp ON sp.id = c.supporter_id`
+
+// Claim takes the next available supporter of the session and records the
+// attempt to call them, atomically (one round trip). ok is false when no
+// supporter is available: the cycle is complete, or everyone left is
+// skipped for now. ECONFLICT if the session already has a live supporter
+// leg (a double submit); ENOTFOUND if the organisation has no such session.
+func (s *Store) Claim(ctx context.Context, orgID, sessionID int64) (Claim, bool, error) {
+	var cl Claim
+	var err error
+	cl.Supporter, err = scanSupporter(s.pool.QueryRow(ctx, claimNext,
+		pgx.NamedArgs{"org": orgID, "session": sessionID, "now": s.clock.Now()}), callScanDest(&cl.Call)...)
+	if errors.Is(err, pgx.ErrNoRows) {
+		if _, err := s.Session(ctx, orgID, sessionID); err != nil {
+			return Claim{}, false, err
+		}
+		return Claim{}, false, nil
+	}
+	if err != nil {
+		return Claim{}, false, Internal("claim next supporter", constraintError(err, map[string]*Error{
+			"call_records_one_live_supporter_leg_per_session": {Code: ECONFLICT, Message: "a supporter is already being called in this session"},
+			"call_records_one_live_call_per_supporter":        {Code: ECONFLICT, Message: "the supporter is already on a call"},
+		}))
+	}
+	return cl, true, nil
+}
+
+// Next returns who would be claimed now, without claiming them. ok is false
+// when no supporter is available.
+func (s *Store) Next(ctx context.Context, orgID, sessionID int64) (Supporter, bool, error) {
+	sp, err := scanSupporter(s.pool.QueryRow(ctx, `
+		SELECT `+supporterColumnsSP+`
+		FROM calling_sessions s
+		JOIN organisations o ON o.id = s.organisation_id
+		JOIN session_supporters ss ON ss.session_id = s.id
+		JOIN supporters sp ON sp.id = ss.supporter_id
+		WHERE s.organisation_id = @org AND s.id = @session AND `+availableSQL+`
+		ORDER BY ss.sort_key
+		LIMIT 1`, pgx.NamedArgs{"org": orgID, "session": sessionID, "now": s.clock.Now()}))
+	if errors.Is(err, pgx.ErrNoRows) {
+		if _, err := s.Session(ctx, orgID, sessionID); err != nil {
+			return Supporter{}, false, err
+		}
+		return Supporter{}, false, nil
+	}
+	if err != nil {
+		return Supporter{}, false, Internal("next supporter", err)
+	}
+	return sp, true, nil
+}
+
+func callScanDest(c *CallRecord) []any {
+	return []any{&c.ID, &c.OrganisationID, &c.SessionID, &c.Cycle, &c.Leg, &c.SupporterID, &c.LeaderID,
+		&c.DialledNumber, &c.State, &c.OriginatedAt, &c.AnsweredAt, &c.EndedAt, &c.Outcome,
+		&c.HangupCause, &c.HangupCauseText, &c.ChannelID, &c.Node, &c.DurationSeconds}
+}
+
+// supporterColumnsSP are supporterColumns for supporters aliased sp, as
+// queries that also read sessions (aliased s) need.
+var supporterColumnsSP = strings.ReplaceAll(supporterColumns, "s.", "sp.")

@@ -1,0 +1,310 @@
+package queue_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/supporterbase/callingsessions/queue"
+	"github.com/supporterbase/callingsessions/queue/pgtest"
+)
+
+// testClock is a clock tests move by hand, safe to read from many goroutines.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+func (c *testClock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+// world is an organisation with a group, a list of supporters and a leader,
+// on a clock at noon in London (inside the calling window).
+type world struct {
+	s          *queue.Store
+	clock      *testClock
+	org        queue.Organisation
+	group      queue.Group
+	list       queue.List
+	leader     queue.User
+	supporters []int64 // in list order
+}
+
+func newWorld(tb testing.TB, members int) *world {
+	tb.Helper()
+	clock := &testClock{t: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}
+	s := queue.NewStore(pgtest.NewPool(tb), clock)
+	s.PasswordCost = 4
+	w := &world{s: s, clock: clock}
+	w.org = mustOrganisation(tb, s, "org")
+	w.group = mustGroup(tb, s, w.org.ID, "North")
+	w.list = mustList(tb, s, w.org.ID, w.group.ID, "Everyone")
+	w.supporters = mustSupporters(tb, s, w.org.ID, w.group.ID, members)
+	if _, err := s.AddListMembers(context.Background(), w.org.ID, w.list.ID, w.supporters); err != nil {
+		tb.Fatal(err)
+	}
+	w.leader = w.mustLeader(tb, "leader")
+	return w
+}
+
+// mustLeader adds an admin with a mobile.
+func (w *world) mustLeader(tb testing.TB, name string) queue.User {
+	tb.Helper()
+	u, err := w.s.CreateUser(context.Background(), w.org.ID, queue.UserInput{
+		FirstName: name, Email: name + "@example.org", Password: "a long enough secret",
+		Mobile: "+447400123456", Admin: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return u
+}
+
+func (w *world) mustSession(tb testing.TB, leader queue.User) queue.Session {
+	tb.Helper()
+	sess, _, err := w.s.StartSession(context.Background(), leader, w.list.ID, "")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return sess
+}
+
+func (w *world) mustClaim(tb testing.TB, sessionID int64) queue.Claim {
+	tb.Helper()
+	cl, ok, err := w.s.Claim(context.Background(), w.org.ID, sessionID)
+	if err != nil || !ok {
+		tb.Fatalf("claim: ok %v, %v", ok, err)
+	}
+	return cl
+}
+
+func (w *world) mustEnd(tb testing.TB, callID int64, outcome queue.Outcome) {
+	tb.Helper()
+	if _, err := w.s.CallEnded(context.Background(), w.org.ID, callID, outcome, 16, "Normal Clearing"); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+func (w *world) status(tb testing.TB, sessionID int64) queue.SessionStatus {
+	tb.Helper()
+	sess, err := w.s.Session(context.Background(), w.org.ID, sessionID)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return sess.Status
+}
+
+func TestStartSession(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, 3)
+	ctx := context.Background()
+	sess, created, err := w.s.StartSession(ctx, w.leader, w.list.ID, "")
+	if err != nil || !created {
+		t.Fatalf("start: created %v, %v", created, err)
+	}
+	if sess.Name != "leader - Everyone" || sess.Status != queue.StatusNotStarted || sess.Cycle != 1 {
+		t.Fatalf("new session: %+v", sess)
+	}
+	again, created, err := w.s.StartSession(ctx, w.leader, w.list.ID, "Another name")
+	if err != nil || created || again.ID != sess.ID || again.Name != sess.Name {
+		t.Fatalf("second start did not resume: %+v created %v %v", again, created, err)
+	}
+	other := w.mustLeader(t, "other")
+	if o := w.mustSession(t, other); o.ID == sess.ID {
+		t.Fatal("two leaders share a session")
+	}
+
+	bad := []struct {
+		name  string
+		actor func() queue.User
+		list  int64
+		title string
+		code  string
+	}{
+		{"ErrNameTooLong", func() queue.User { return other }, w.list.ID, string(make([]rune, 201)), queue.EINVALID},
+		{"ErrNoMobile", func() queue.User { u := other; u.Mobile = ""; return u }, w.list.ID, "", queue.EINVALID},
+		{"ErrMember", func() queue.User {
+			u := w.mustLeader(t, "member")
+			u.Admin = false
+			u.Roles = map[int64]queue.Role{w.group.ID: queue.RoleMember}
+			return u
+		}, w.list.ID, "", queue.EFORBIDDEN},
+		{"ErrOtherOrganisation", func() queue.User { u := other; u.OrganisationID = mustOrganisation(t, w.s, "elsewhere").ID; return u }, w.list.ID, "", queue.ENOTFOUND},
+		{"ErrNoList", func() queue.User { return other }, 999999, "", queue.ENOTFOUND},
+	}
+	for _, tc := range bad {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := w.s.StartSession(ctx, tc.actor(), tc.list, tc.title)
+			if queue.ErrorCode(err) != tc.code {
+				t.Fatalf("got %v, want %s", err, tc.code)
+			}
+		})
+	}
+}
+
+func TestStartSessionConcurrently(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, 50)
+	var wg sync.WaitGroup
+	ids := make([]int64, 10)
+	created := make([]bool, 10)
+	for i := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sess, c, err := w.s.StartSession(context.Background(), w.leader, w.list.ID, "")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			ids[i], created[i] = sess.ID, c
+		}()
+	}
+	wg.Wait()
+	n := 0
+	for i := range ids {
+		if ids[i] != ids[0] {
+			t.Fatalf("concurrent starts made sessions %v", ids)
+		}
+		if created[i] {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d starts say they created the session, want 1", n)
+	}
+}
+
+func TestSessionStatus(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, 2)
+	ctx := context.Background()
+	sess := w.mustSession(t, w.leader)
+	steps := []struct {
+		name string
+		act  func()
+		want queue.SessionStatus
+	}{
+		{"New", func() {}, queue.StatusNotStarted},
+		{"LeaderRinging", func() {
+			if _, err := w.s.StartLeaderCall(ctx, w.org.ID, sess.ID); err != nil {
+				t.Fatal(err)
+			}
+		}, queue.StatusInProgress},
+		{"FirstCalled", func() { w.mustEnd(t, w.mustClaim(t, sess.ID).Call.ID, queue.OutcomeNoAnswer) }, queue.StatusInProgress},
+		{"LeaderHungUp", func() { endLeader(t, w, sess.ID) }, queue.StatusStarted},
+		{"AllCalled", func() { w.mustEnd(t, w.mustClaim(t, sess.ID).Call.ID, queue.OutcomeBusy) }, queue.StatusCompleted},
+	}
+	for _, st := range steps {
+		st.act()
+		if got := w.status(t, sess.ID); got != st.want {
+			t.Fatalf("after %s: status %s, want %s", st.name, got, st.want)
+		}
+	}
+}
+
+func endLeader(t *testing.T, w *world, sessionID int64) {
+	t.Helper()
+	var id int64
+	err := w.s.Pool().QueryRow(context.Background(), `SELECT id FROM call_records
+		WHERE session_id = $1 AND leg = 'leader' AND state <> 'ended'`, sessionID).Scan(&id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.mustEnd(t, id, queue.OutcomeAnswered)
+}
+
+func TestClaimOrderAndCycle(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, 5)
+	sess := w.mustSession(t, w.leader)
+	var got []int64
+	for range 5 {
+		cl := w.mustClaim(t, sess.ID)
+		got = append(got, cl.Supporter.ID)
+		if cl.Call.State != queue.CallDialling || cl.Call.DialledNumber != cl.Supporter.Phone.E164 || cl.Call.Cycle != 1 {
+			t.Fatalf("call record: %+v", cl.Call)
+		}
+		w.mustEnd(t, cl.Call.ID, queue.OutcomeNoAnswer)
+	}
+	if fmt.Sprint(got) != fmt.Sprint(w.supporters) {
+		t.Fatalf("claimed %v, want list order %v", got, w.supporters)
+	}
+	if _, ok, err := w.s.Claim(context.Background(), w.org.ID, sess.ID); ok || err != nil {
+		t.Fatalf("claim after everyone was attempted: ok %v, %v", ok, err)
+	}
+}
+
+func TestClaimDoubleSubmit(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, 5)
+	sess := w.mustSession(t, w.leader)
+	w.mustClaim(t, sess.ID)
+	if _, _, err := w.s.Claim(context.Background(), w.org.ID, sess.ID); queue.ErrorCode(err) != queue.ECONFLICT {
+		t.Fatalf("second claim with a live supporter leg: %v, want conflict", err)
+	}
+}
+
+// R7.2, R7.1: 20 sessions on one list claiming at once never ring one
+// supporter twice at the same moment, and with the cool-down each supporter
+// is rung exactly once in all.
+func TestClaimTwentySessionsOneList(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, 60)
+	ctx := context.Background()
+	sessions := make([]queue.Session, 20)
+	for i := range sessions {
+		sessions[i] = w.mustSession(t, w.mustLeader(t, fmt.Sprintf("leader%d", i)))
+	}
+	var mu sync.Mutex
+	called := map[int64]int{}
+	var wg sync.WaitGroup
+	for _, sess := range sessions {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				cl, ok, err := w.s.Claim(ctx, w.org.ID, sess.ID)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if !ok {
+					return
+				}
+				mu.Lock()
+				called[cl.Supporter.ID]++
+				mu.Unlock()
+				if _, err := w.s.CallEnded(ctx, w.org.ID, cl.Call.ID, queue.OutcomeNoAnswer, 19, ""); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if len(called) != len(w.supporters) {
+		t.Fatalf("%d supporters called, want %d", len(called), len(w.supporters))
+	}
+	for id, n := range called {
+		if n != 1 {
+			t.Fatalf("supporter %d called %d times inside the cool-down", id, n)
+		}
+	}
+}
