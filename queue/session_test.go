@@ -76,6 +76,30 @@ func (w *world) mustLeader(tb testing.TB, name string) queue.User {
 	return u
 }
 
+// stranger is an admin of another organisation in the same database.
+func (w *world) stranger(tb testing.TB) queue.User {
+	tb.Helper()
+	org := mustOrganisation(tb, w.s, fmt.Sprintf("other-%d", time.Now().UnixNano()%1e9))
+	u, err := w.s.CreateUser(context.Background(), org.ID, queue.UserInput{
+		FirstName: "Stranger", Email: fmt.Sprintf("stranger%d@example.org", org.ID), Password: "a long enough secret",
+		Mobile: "+447400123457", Admin: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return u
+}
+
+// outsider is a supporter of the world's group who is not on its list.
+func (w *world) outsider(tb testing.TB) int64 {
+	tb.Helper()
+	sp, err := w.s.CreateSupporter(context.Background(), w.org.ID, w.group.ID,
+		queue.SupporterInput{FirstName: "Out", Phone: fmt.Sprintf("+4420%08d", 90000000+time.Now().UnixNano()%1e7)})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return sp.ID
+}
+
 func (w *world) mustSession(tb testing.TB, leader queue.User) queue.Session {
 	tb.Helper()
 	sess, _, err := w.s.StartSession(context.Background(), leader, w.list.ID, "")
