@@ -22,8 +22,10 @@ func (s *Store) Prioritise(ctx context.Context, actor User, sessionID, supporter
 		return err
 	}
 	return s.inTx(ctx, "prioritise", func(tx pgx.Tx) error {
-		// One prioritise at a time per session, so two never pick the same gap.
-		if _, err := tx.Exec(ctx, `SELECT 1 FROM calling_sessions WHERE id = $1 FOR UPDATE`, sessionID); err != nil {
+		// One prioritise at a time per session, so two never pick the same
+		// gap. An advisory lock, not a lock on the session row: claims update
+		// that row while holding queue rows, and must never wait on us.
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, -sessionID); err != nil {
 			return err
 		}
 		args := pgx.NamedArgs{"org": actor.OrganisationID, "session": sessionID, "supporter": supporterID, "now": s.clock.Now()}

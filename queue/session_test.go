@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -89,11 +90,13 @@ func (w *world) stranger(tb testing.TB) queue.User {
 	return u
 }
 
+var outsiders atomic.Int64
+
 // outsider is a supporter of the world's group who is not on its list.
 func (w *world) outsider(tb testing.TB) int64 {
 	tb.Helper()
 	sp, err := w.s.CreateSupporter(context.Background(), w.org.ID, w.group.ID,
-		queue.SupporterInput{FirstName: "Out", Phone: fmt.Sprintf("+4420%08d", 90000000+time.Now().UnixNano()%1e7)})
+		queue.SupporterInput{FirstName: "Out", Phone: fmt.Sprintf("+44203%07d", outsiders.Add(1))})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -226,8 +226,13 @@ CREATE TRIGGER contact_history_immutable BEFORE UPDATE OR DELETE ON contact_hist
 CREATE FUNCTION sync_sessions_with_list() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM 1 FROM call_lists WHERE id IN (SELECT DISTINCT list_id FROM changed_members) FOR KEY SHARE;
+    -- Newcomers go after everyone already in the session's queue, in the
+    -- order they joined the list, whatever prioritise did to the keys.
     INSERT INTO session_supporters AS ss (session_id, supporter_id, sort_key, on_list)
-    SELECT s.id, m.supporter_id, m.position, m.removed_at IS NULL
+    SELECT s.id, m.supporter_id,
+        coalesce((SELECT max(x.sort_key) FROM session_supporters x WHERE x.session_id = s.id), 0)
+            + row_number() OVER (PARTITION BY s.id ORDER BY m.position),
+        m.removed_at IS NULL
     FROM changed_members m JOIN calling_sessions s ON s.list_id = m.list_id
     ON CONFLICT (session_id, supporter_id) DO UPDATE
     SET on_list = excluded.on_list,
