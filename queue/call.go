@@ -154,9 +154,12 @@ func (s *Store) CallEnded(ctx context.Context, orgID, callID int64, outcome Outc
 	if !outcome.Valid() {
 		return CallRecord{}, FieldErrorf("outcome", "%q is not a call outcome", outcome)
 	}
-	c, err := scanCall(s.pool.QueryRow(ctx, endCall, pgx.NamedArgs{
-		"org": orgID, "call": callID, "outcome": outcome, "cause": cause, "cause_text": causeText, "now": s.clock.Now(),
-	}))
+	args := pgx.NamedArgs{"org": orgID, "call": callID, "outcome": outcome, "cause": cause, "cause_text": causeText, "now": s.clock.Now()}
+	var c CallRecord
+	err := retrying(ctx, func() (err error) {
+		c, err = scanCall(s.pool.QueryRow(ctx, endCall, args))
+		return err
+	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return s.Call(ctx, orgID, callID)
 	}

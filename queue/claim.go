@@ -56,9 +56,11 @@ var claimNext = `
 // leg (a double submit); ENOTFOUND if the organisation has no such session.
 func (s *Store) Claim(ctx context.Context, orgID, sessionID int64) (Claim, bool, error) {
 	var cl Claim
-	var err error
-	cl.Supporter, err = scanSupporter(s.pool.QueryRow(ctx, claimNext,
-		pgx.NamedArgs{"org": orgID, "session": sessionID, "now": s.clock.Now()}), callScanDest(&cl.Call)...)
+	args := pgx.NamedArgs{"org": orgID, "session": sessionID, "now": s.clock.Now()}
+	err := retrying(ctx, func() (err error) {
+		cl.Supporter, err = scanSupporter(s.pool.QueryRow(ctx, claimNext, args), callScanDest(&cl.Call)...)
+		return err
+	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		if _, err := s.Session(ctx, orgID, sessionID); err != nil {
 			return Claim{}, false, err

@@ -43,10 +43,34 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// inTx runs fn in one transaction, committed when fn returns nil.
+// inTx runs fn in one transaction, committed when fn returns nil. A
+// transaction PostgreSQL aborts to break a deadlock is run again (see
+// retrying), so fn must not have effects outside the database.
 func (s *Store) inTx(ctx context.Context, what string, fn func(pgx.Tx) error) error {
-	err := pgx.BeginFunc(ctx, s.pool, fn)
+	err := retrying(ctx, func() error { return pgx.BeginFunc(ctx, s.pool, fn) })
 	return Internal(what, err)
+}
+
+// maxTries bounds how often one statement or transaction is run again.
+const maxTries = 4
+
+// retrying runs fn again when PostgreSQL aborted it to break a deadlock or
+// a serialisation failure: both leave nothing behind, and giving up would
+// lose a call's end or a contact the user saw saved (R12).
+func retrying(ctx context.Context, fn func() error) error {
+	var err error
+	for try := 1; try <= maxTries; try++ {
+		if err = fn(); !transient(err) || ctx.Err() != nil {
+			return err
+		}
+	}
+	return err
+}
+
+// transient reports a deadlock (40P01) or a serialisation failure (40001).
+func transient(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001")
 }
 
 // constraintError turns a violated constraint into a coded error the user
