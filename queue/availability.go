@@ -32,8 +32,7 @@ const localTimeSQL = `((@now::timestamptz AT TIME ZONE sp.timezone)::time)`
 // or is NULL.
 const systemSkipSQL = `(CASE
 	WHEN sp.phone IS NULL THEN 'invalid_number'
-	WHEN NOT EXISTS (SELECT FROM unnest(o.allowed_prefixes) AS p(prefix) WHERE starts_with(sp.phone, p.prefix))
-		THEN 'outside_allowed_destinations'
+	WHEN NOT (sp.phone ^@ ANY (o.allowed_prefixes)) THEN 'outside_allowed_destinations'
 	WHEN EXISTS (SELECT FROM do_not_call d WHERE d.organisation_id = sp.organisation_id AND d.phone = sp.phone)
 		THEN 'do_not_call'
 	WHEN sp.live_call_id IS NOT NULL THEN 'on_a_call'

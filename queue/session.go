@@ -148,9 +148,9 @@ const sessionColumns = `s.id, s.organisation_id, s.group_id, s.list_id, s.leader
 const sessionStatusSQL = `CASE
 	WHEN EXISTS (SELECT FROM call_records c WHERE c.session_id = s.id AND c.leg = 'leader' AND c.state <> 'ended')
 		THEN 'in_progress'
+	WHEN s.started_at IS NULL THEN 'not_started'
 	WHEN NOT EXISTS (` + availableSupporters + ` LIMIT 1) THEN 'completed'
-	WHEN s.started_at IS NOT NULL THEN 'started'
-	ELSE 'not_started' END`
+	ELSE 'started' END`
 
 func scanSession(row pgx.Row) (Session, error) {
 	var ss Session

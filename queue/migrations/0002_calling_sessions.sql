@@ -282,3 +282,9 @@ CREATE TRIGGER calling_sessions_inserted AFTER INSERT ON calling_sessions
     REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION notify_session_row();
 CREATE TRIGGER calling_sessions_updated AFTER UPDATE ON calling_sessions
     REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION notify_session_row();
+
+-- Name and phone search in the View all supporters sheet (R3.5) without
+-- scanning 100,000 supporters; the expressions match queue/view.go.
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE INDEX supporters_name_search ON supporters USING gin ((first_name || ' ' || last_name) gin_trgm_ops);
+CREATE INDEX supporters_phone_search ON supporters USING gin (phone_key gin_trgm_ops);

@@ -1,0 +1,129 @@
+package queue_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/supporterbase/callingsessions/queue"
+)
+
+func mustStats(tb testing.TB, w *world, sessionID int64) queue.SessionStats {
+	tb.Helper()
+	st, err := w.s.SessionStats(context.Background(), w.org.ID, sessionID)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return st
+}
+
+// R3.1-R3.3, R9.1: the dashboard's figures after a scripted evening, number
+// by number.
+func TestSessionStats(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := newWorld(t, 10)
+	event := mustEvent(t, w.s, w.org.ID, w.group.ID, "Rally")
+	if _, err := w.s.UpdateList(ctx, w.org.ID, w.list.ID, w.list.Name, event.ID); err != nil {
+		t.Fatal(err)
+	}
+	sess := w.mustSession(t, w.leader)
+	sp := w.supporters
+
+	fresh := mustStats(t, w, sess.ID)
+	want := queue.SessionStats{SessionID: sess.ID, HasEvent: true, Progress: queue.Progress{Total: 10},
+		Current: queue.CurrentCycle{Number: 1, StartedAt: sess.CycleStartedAt, Available: 10, Action: queue.CycleActionStart}}
+	if fmt.Sprintf("%+v", fresh) != fmt.Sprintf("%+v", want) {
+		t.Fatalf("new session:\n got %+v\nwant %+v", fresh, want)
+	}
+
+	sqlSkip(t, w, sess.ID, sp[7], queue.SkipRemove, 0, "wrong number")
+	c := dial(t, w, sess.ID, queue.OutcomeAnswered, 60*time.Second) // sp[0]: contacted, RSVP yes
+	sqlLog(t, w, c, true, "yes")
+	dial(t, w, sess.ID, queue.OutcomeAnswered, 29500*time.Millisecond) // sp[1]: answered, not logged; 30 s
+	dial(t, w, sess.ID, queue.OutcomeNoAnswer, 0)                      // sp[2]
+	dial(t, w, sess.ID, queue.OutcomeBusy, 0)                          // sp[3]
+	dial(t, w, sess.ID, queue.OutcomeFailed, 0)                        // sp[4]
+	dial(t, w, sess.ID, queue.OutcomeRejected, 0)                      // sp[5]: counts as failed
+	dial(t, w, sess.ID, queue.OutcomeRefused, 0)                       // sp[6]: never dialled
+	c = dial(t, w, sess.ID, queue.OutcomeAnswered, 10*time.Second)     // sp[8]: logged not contacted, RSVP maybe
+	sqlLog(t, w, c, false, "maybe")
+
+	got := mustStats(t, w, sess.ID)
+	want = queue.SessionStats{SessionID: sess.ID, HasEvent: true,
+		Progress: queue.Progress{Completed: 1, Total: 10, Removed: 1},
+		Impact: queue.CallStats{CallsAttempted: 7, ContactsMade: 1, Answered: 3, NoAnswer: 1, Busy: 1, Failed: 2,
+			NotLogged: 1, TalkSeconds: 100, RSVPYes: 1, RSVPMaybe: 1},
+		Current: queue.CurrentCycle{Number: 1, StartedAt: sess.CycleStartedAt, Available: 1, Action: queue.CycleActionResume}}
+	if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", want) {
+		t.Fatalf("after the evening:\n got %+v\nwant %+v", got, want)
+	}
+	if got.Impact.TalkTime() != 100*time.Second {
+		t.Fatalf("talk time %v", got.Impact.TalkTime())
+	}
+
+	dial(t, w, sess.ID, queue.OutcomeNoAnswer, 0) // sp[9]: the cycle is complete
+	got = mustStats(t, w, sess.ID)
+	if got.Current.Available != 0 || got.Current.Action != queue.CycleActionNewCycle || got.Impact.CallsAttempted != 8 {
+		t.Fatalf("complete cycle: %+v", got)
+	}
+	if got.Current.Action.Label() != "Start a new cycle" {
+		t.Fatalf("button %q", got.Current.Action.Label())
+	}
+
+	// A new cycle keeps the session-wide figures and restarts the card.
+	w.clock.Advance(time.Hour)
+	if _, err := w.s.StartNewCycle(ctx, w.leader, sess.ID); err != nil {
+		t.Fatal(err)
+	}
+	after := mustStats(t, w, sess.ID)
+	// Back: sp[1]-sp[6], sp[8], sp[9]; sp[0] contacted and sp[7] removed stay out.
+	if after.Impact != got.Impact || after.Progress != got.Progress || after.Current.Number != 2 ||
+		after.Current.Available != 8 || after.Current.Action != queue.CycleActionResume {
+		t.Fatalf("after a new cycle:\n got %+v\nwas %+v", after, got)
+	}
+}
+
+// A list without an event shows no RSVPs, and the card counts available
+// supporters only up to queue.MaxAvailableCount.
+func TestSessionStatsAvailableCap(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, queue.MaxAvailableCount+5)
+	sess := w.mustSession(t, w.leader)
+	st := mustStats(t, w, sess.ID)
+	if st.HasEvent || st.Progress.Total != queue.MaxAvailableCount+5 ||
+		st.Current.Available != queue.MaxAvailableCount || !st.Current.MoreAvailable {
+		t.Fatalf("stats of a large session: %+v", st)
+	}
+	for range 5 {
+		dial(t, w, sess.ID, queue.OutcomeNoAnswer, 0)
+	}
+	st = mustStats(t, w, sess.ID)
+	if st.Current.Available != queue.MaxAvailableCount || st.Current.MoreAvailable {
+		t.Fatalf("stats with exactly the cap available: %+v", st)
+	}
+}
+
+func TestSessionStatsNotFound(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, 1)
+	sess := w.mustSession(t, w.leader)
+	stranger := w.stranger(t)
+	for _, tc := range []struct {
+		name       string
+		org, sessn int64
+	}{
+		{"ErrOtherOrganisation", stranger.OrganisationID, sess.ID},
+		{"ErrNoSession", w.org.ID, sess.ID + 1000},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := w.s.SessionStats(context.Background(), tc.org, tc.sessn); queue.ErrorCode(err) != queue.ENOTFOUND {
+				t.Fatalf("stats: %v, want not found", err)
+			}
+			if _, err := w.s.Journey(context.Background(), tc.org, tc.sessn); queue.ErrorCode(err) != queue.ENOTFOUND {
+				t.Fatalf("journey: %v, want not found", err)
+			}
+		})
+	}
+}
