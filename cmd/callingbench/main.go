@@ -51,6 +51,8 @@ type figure struct {
 // benchmarks run in this order; add new ones here.
 var benchmarks = []benchmark{
 	{"import", "callingd import of a 100,000-row CSV file into a group and a call list", benchImport},
+	{"claim", "claim-next latency on lists of 100,000 members against a bare SKIP LOCKED pop", benchClaim},
+	{"views", "dashboard stats and View all supporters pages of a session of 100,000 members", benchViews},
 }
 
 // bench is what every benchmark may use.

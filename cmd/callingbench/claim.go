@@ -1,0 +1,402 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/supporterbase/callingsessions/queue"
+)
+
+// The claim benchmark's shape (the issue's figures): lists of 100,000
+// members, 50 sessions claiming at once, and a floor measured in the same
+// run on the same cluster so the ratio does not depend on the machine.
+const (
+	claimListSize  = 100_000
+	claimWarmUp    = 50    // untimed claims before the single-session run
+	claimOneRuns   = 2_000 // timed claims of the single session
+	claimSessions  = 50    // concurrent sessions on one list
+	claimPerWorker = 40    // timed claims of each of them
+	// 500 lists of 200 members: 100,000 members in all, as in the other cases.
+	claimSmallLists       = 500
+	claimSmallListSize    = 200
+	claimPerSmallSess     = 4
+	claimSmallListWorkers = 50 // goroutines working through the 500 sessions
+)
+
+// claimNow is inside every supporter's calling window (noon in London) and
+// never moves, so cool-downs and calling hours hold still while we measure.
+var claimNow = time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+
+type fixedClock time.Time
+
+func (c fixedClock) Now() time.Time { return time.Time(c) }
+
+// claimWorld is the data set: an organisation whose sessions we claim from.
+type claimWorld struct {
+	store   *queue.Store
+	orgID   int64
+	groupID int64
+	leaders []queue.User
+	next    int // number of the next supporter to make
+	// The single session has a list of its own: with the clock frozen, a
+	// supporter claimed in one session of a list stays in cool-down for
+	// every other session of the list, which each of their claims walks past.
+	alone     int64
+	shared    []int64 // 50 sessions on one list
+	scattered []int64 // one session on each of 500 lists
+}
+
+// benchClaim measures claim-next latency, one leader on a list of 100,000,
+// 50 leaders on one list of 100,000 and 500 leaders on 500 lists of 200,
+// against the floor: the bare SKIP LOCKED pop on a table of 100,000 rows.
+// Only the Claim call is timed; each claim is then ended (no answer),
+// untimed, so the session may claim again.
+func benchClaim(ctx context.Context, b *bench) ([]figure, error) {
+	dbURL, _, drop, err := b.newDatabase(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer drop()
+	cfg, err := pgxpool.ParseConfig(dbURL)
+	if err != nil {
+		return nil, err
+	}
+	cfg.MaxConns = claimSessions // one connection per concurrent session: nobody waits for the pool
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer pool.Close()
+	store := queue.NewStore(pool, fixedClock(claimNow))
+	store.PasswordCost = 4
+
+	start := time.Now()
+	w, err := loadClaimWorld(ctx, store, b.log)
+	if err != nil {
+		return nil, fmt.Errorf("load: %w", err)
+	}
+	if err := loadFloor(ctx, pool); err != nil {
+		return nil, fmt.Errorf("load floor: %w", err)
+	}
+	// Vacuum too, so autovacuum does not wake up on the new rows mid-run.
+	loaded := time.Now()
+	if _, err := pool.Exec(ctx, "VACUUM (ANALYZE)"); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(b.log, "callingbench claim: vacuumed in %v\n", time.Since(loaded).Round(time.Millisecond))
+	fmt.Fprintf(b.log, "callingbench claim: data loaded in %v\n", time.Since(start).Round(time.Millisecond))
+	one, shared, scattered, err := w.measure(ctx, b.log)
+	if err != nil {
+		return nil, err
+	}
+	floorOne, floor, err := measureFloor(ctx, pool, b.log)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(b.log, "callingbench claim: done in %v\n", time.Since(start).Round(time.Millisecond))
+
+	figures := slices.Concat(
+		latency("claim_p%d_1session_ms", one), latency("claim_p%d_50sessions_ms", shared),
+		latency("claim_p%d_500lists_ms", scattered),
+		latency("claim_floor_p%d_ms", floor), latency("claim_floor_p%d_1conn_ms", floorOne))
+	// The ratio compares like with like: 50 sessions claiming at once on
+	// one list against 50 connections popping the floor table at once,
+	// claim_p99_50sessions / claim_floor_p99.
+	ratio := ms(percentile(shared, 99)) / ms(percentile(floor, 99))
+	return append(figures, figure{"claim_ratio_to_floor", ratio, "%.2f", "x"}), nil
+}
+
+// measure times the three claim cases: one session alone on its list, 50
+// sessions at once on one list, and 50 goroutines working through 500
+// sessions on 500 lists.
+func (w *claimWorld) measure(ctx context.Context, log io.Writer) (one, shared, scattered []time.Duration, err error) {
+	if _, err := repeat(ctx, claimWarmUp, w.claimer(w.alone)); err != nil {
+		return nil, nil, nil, err
+	}
+	one, err = timeCase(log, "1 session", func() ([]time.Duration, error) {
+		return repeat(ctx, claimOneRuns, w.claimer(w.alone))
+	})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	// One claim in each shared session opens and prepares every connection.
+	if _, err := concurrently(ctx, claimSessions, func(ctx context.Context, i int) ([]time.Duration, error) {
+		return repeat(ctx, 1, w.claimer(w.shared[i]))
+	}); err != nil {
+		return nil, nil, nil, err
+	}
+	shared, err = timeCase(log, "50 sessions on one list", func() ([]time.Duration, error) {
+		return concurrently(ctx, claimSessions, func(ctx context.Context, i int) ([]time.Duration, error) {
+			return repeat(ctx, claimPerWorker, w.claimer(w.shared[i]))
+		})
+	})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	sessions := make(chan int64, len(w.scattered))
+	for _, id := range w.scattered {
+		sessions <- id
+	}
+	close(sessions)
+	scattered, err = timeCase(log, "500 sessions on 500 lists", func() ([]time.Duration, error) {
+		return concurrently(ctx, claimSmallListWorkers, func(ctx context.Context, _ int) ([]time.Duration, error) {
+			var all []time.Duration
+			for id := range sessions {
+				d, err := repeat(ctx, claimPerSmallSess, w.claimer(id))
+				if err != nil {
+					return nil, err
+				}
+				all = append(all, d...)
+			}
+			return all, nil
+		})
+	})
+	return one, shared, scattered, err
+}
+
+// loadClaimWorld makes the organisation, 300,000 supporters on a list for
+// one session, a list for 50 sessions and 500 small lists, 500 admin
+// leaders and their sessions, the sessions through the real API.
+func loadClaimWorld(ctx context.Context, store *queue.Store, log io.Writer) (*claimWorld, error) {
+	o := queue.NewOrganisation("bench", "Bench")
+	o.AllowedPrefixes = []string{"+44"}
+	o.Timezone = "Europe/London"
+	org, err := store.CreateOrganisation(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	group, err := store.CreateGroup(ctx, org.ID, "Bench supporters")
+	if err != nil {
+		return nil, err
+	}
+	w := &claimWorld{store: store, orgID: org.ID, groupID: group.ID, next: 1}
+	for i := range claimSmallLists {
+		u, err := store.CreateUser(ctx, org.ID, queue.UserInput{
+			FirstName: fmt.Sprintf("Leader%d", i), Email: fmt.Sprintf("leader%d@bench.example.org", i),
+			Password: "a long enough secret", Mobile: "+447400123456", Admin: true})
+		if err != nil {
+			return nil, err
+		}
+		w.leaders = append(w.leaders, u)
+	}
+	if err := w.loadOtherLists(ctx); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	shared, err := w.newList(ctx, "Shared", claimListSize)
+	if err != nil {
+		return nil, err
+	}
+	// 50 copies of the list, 5,000,000 rows: most of the load.
+	for _, leader := range w.leaders[:claimSessions] {
+		id, err := w.startSession(ctx, leader, shared)
+		if err != nil {
+			return nil, err
+		}
+		w.shared = append(w.shared, id)
+	}
+	fmt.Fprintf(log, "callingbench claim: 50 sessions on one list started in %v\n", time.Since(start).Round(time.Millisecond))
+	return w, nil
+}
+
+// loadOtherLists makes the single session's list and the 500 small lists,
+// each with its session.
+func (w *claimWorld) loadOtherLists(ctx context.Context) error {
+	alone, err := w.newList(ctx, "Alone", claimListSize)
+	if err != nil {
+		return err
+	}
+	if w.alone, err = w.startSession(ctx, w.leaders[0], alone); err != nil {
+		return err
+	}
+	for i, leader := range w.leaders[:claimSmallLists] {
+		list, err := w.newList(ctx, fmt.Sprintf("Small %d", i), claimSmallListSize)
+		if err != nil {
+			return err
+		}
+		id, err := w.startSession(ctx, leader, list)
+		if err != nil {
+			return err
+		}
+		w.scattered = append(w.scattered, id)
+	}
+	return nil
+}
+
+// newList makes a list of n new supporters with distinct London numbers
+// (+4420 and the supporter's number on 8 digits), in one statement.
+func (w *claimWorld) newList(ctx context.Context, name string, n int) (int64, error) {
+	list, err := w.store.CreateList(ctx, w.orgID, w.groupID, name, 0)
+	if err != nil {
+		return 0, err
+	}
+	_, err = w.store.Pool().Exec(ctx, `
+		WITH made AS (
+			INSERT INTO supporters (organisation_id, group_id, first_name, phone_raw, phone, phone_key,
+				timezone, created_at, updated_at)
+			SELECT $1, $2, 'Supporter ' || i, p, p, p, 'Europe/London', $6, $6
+			FROM generate_series($4::bigint, $5::bigint) i, LATERAL (SELECT '+4420' || lpad(i::text, 8, '0')) n(p)
+			RETURNING id, group_id
+		)
+		INSERT INTO list_members (group_id, list_id, supporter_id, added_at)
+		SELECT group_id, $3, id, $6 FROM made ORDER BY id`,
+		w.orgID, w.groupID, list.ID, w.next, w.next+n-1, claimNow)
+	w.next += n
+	return list.ID, err
+}
+
+func (w *claimWorld) startSession(ctx context.Context, leader queue.User, listID int64) (int64, error) {
+	sess, _, err := w.store.StartSession(ctx, leader, listID, "")
+	return sess.ID, err
+}
+
+// claimer claims from the session, timing only the claim, then ends the
+// call with no answer so the session may claim again.
+func (w *claimWorld) claimer(sessionID int64) func(context.Context) (time.Duration, error) {
+	return func(ctx context.Context) (time.Duration, error) {
+		start := time.Now()
+		cl, ok, err := w.store.Claim(ctx, w.orgID, sessionID)
+		elapsed := time.Since(start)
+		switch {
+		case err != nil:
+			return 0, fmt.Errorf("claim in session %d: %w", sessionID, err)
+		case !ok:
+			return 0, fmt.Errorf("claim in session %d: nobody available", sessionID)
+		}
+		if _, err := w.store.CallEnded(ctx, w.orgID, cl.Call.ID, queue.OutcomeNoAnswer, 19, "No answer"); err != nil {
+			return 0, fmt.Errorf("end call %d: %w", cl.Call.ID, err)
+		}
+		return elapsed, nil
+	}
+}
+
+// loadFloor makes the floor's table: a queue of 100,000 rows with nothing
+// but the index a pop needs.
+func loadFloor(ctx context.Context, pool *pgxpool.Pool) error {
+	_, err := pool.Exec(ctx, `
+		CREATE TABLE claim_floor (id bigint PRIMARY KEY, taken boolean NOT NULL DEFAULT false, position bigint NOT NULL);
+		CREATE INDEX claim_floor_pending ON claim_floor (position) WHERE NOT taken;
+		INSERT INTO claim_floor (id, position) SELECT i, i FROM generate_series(1, 100000) i;`)
+	return err
+}
+
+// floorPop is the least a claim can cost: lock the first free row, skipping
+// locked ones, and take it, in one statement.
+func floorPop(pool *pgxpool.Pool) func(context.Context) (time.Duration, error) {
+	return func(ctx context.Context) (time.Duration, error) {
+		var id int64
+		start := time.Now()
+		err := pool.QueryRow(ctx, `
+			WITH next AS (
+				SELECT id FROM claim_floor WHERE NOT taken ORDER BY position LIMIT 1 FOR UPDATE SKIP LOCKED
+			)
+			UPDATE claim_floor SET taken = true FROM next WHERE claim_floor.id = next.id
+			RETURNING claim_floor.id`).Scan(&id)
+		elapsed := time.Since(start)
+		if err != nil {
+			return 0, fmt.Errorf("floor pop: %w", err)
+		}
+		return elapsed, nil
+	}
+}
+
+// measureFloor times the floor pop on one connection, then on 50 at once.
+func measureFloor(ctx context.Context, pool *pgxpool.Pool, log io.Writer) (one, concurrent []time.Duration, err error) {
+	pop := floorPop(pool)
+	if _, err := repeat(ctx, claimWarmUp, pop); err != nil {
+		return nil, nil, err
+	}
+	one, err = timeCase(log, "floor, 1 connection", func() ([]time.Duration, error) {
+		return repeat(ctx, claimOneRuns, pop)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	concurrent, err = timeCase(log, "floor, 50 connections", func() ([]time.Duration, error) {
+		return concurrently(ctx, claimSessions, func(ctx context.Context, _ int) ([]time.Duration, error) {
+			return repeat(ctx, claimPerWorker, pop)
+		})
+	})
+	return one, concurrent, err
+}
+
+// timeCase runs one case and tells stderr how long it took and how many
+// operations per second it made.
+func timeCase(log io.Writer, name string, run func() ([]time.Duration, error)) ([]time.Duration, error) {
+	start := time.Now()
+	d, err := run()
+	if err != nil {
+		return nil, err
+	}
+	elapsed := time.Since(start)
+	fmt.Fprintf(log, "callingbench claim: %s: %d in %v, %.0f/s\n", name, len(d), elapsed.Round(time.Millisecond),
+		float64(len(d))/elapsed.Seconds())
+	return d, nil
+}
+
+// repeat runs op n times in a row and returns its timings.
+func repeat(ctx context.Context, n int, op func(context.Context) (time.Duration, error)) ([]time.Duration, error) {
+	d := make([]time.Duration, 0, n)
+	for range n {
+		elapsed, err := op(ctx)
+		if err != nil {
+			return nil, err
+		}
+		d = append(d, elapsed)
+	}
+	return d, nil
+}
+
+// concurrently runs work on n goroutines released at the same moment and
+// returns all their timings, or the first error.
+func concurrently(ctx context.Context, n int, work func(ctx context.Context, i int) ([]time.Duration, error)) ([]time.Duration, error) {
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		all   []time.Duration
+		first error
+	)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	release := make(chan struct{})
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-release
+			d, err := work(ctx, i)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil && first == nil {
+				first = err
+				cancel()
+			}
+			all = append(all, d...)
+		}()
+	}
+	close(release)
+	wg.Wait()
+	return all, first
+}
+
+// latency is the p50 and p99 figures of one case; name has a %d for which.
+func latency(name string, d []time.Duration) []figure {
+	return []figure{
+		{fmt.Sprintf(name, 50), ms(percentile(d, 50)), "%.2f", "ms"},
+		{fmt.Sprintf(name, 99), ms(percentile(d, 99)), "%.2f", "ms"},
+	}
+}
+
+// percentile sorts d and returns its p-th percentile, d[n*p/100].
+func percentile(d []time.Duration, p int) time.Duration {
+	slices.Sort(d)
+	return d[len(d)*p/100]
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
