@@ -52,8 +52,14 @@ const systemSkipUntilSQL = `(CASE ` + systemSkipSQL + `
 			+ o.calling_window_start) AT TIME ZONE sp.timezone)
 	END)`
 
+// cheapBlocksSQL repeats the system skips that other sessions' calls cause
+// as plain column tests. The planner runs cheap conditions first, so a claim
+// walking past supporters that other sessions of the list just called pays
+// two column reads each, not the whole CASE with its do-not-call probe.
+const cheapBlocksSQL = `sp.live_call_id IS NULL AND (sp.last_call_at IS NULL OR sp.last_call_at <= @now::timestamptz - o.cooldown)`
+
 // availableSQL: the supporter may be dialled now.
-const availableSQL = pendingSQL + ` AND NOT ` + leaderSkipActiveSQL + ` AND ` + systemSkipSQL + ` IS NULL`
+const availableSQL = pendingSQL + ` AND NOT ` + leaderSkipActiveSQL + ` AND ` + cheapBlocksSQL + ` AND ` + systemSkipSQL + ` IS NULL`
 
 // availableSupporters selects the session s's available supporters; callers
 // add ORDER BY and LIMIT.

@@ -57,8 +57,9 @@ var claimNext = `
 func (s *Store) Claim(ctx context.Context, orgID, sessionID int64) (Claim, bool, error) {
 	var cl Claim
 	args := pgx.NamedArgs{"org": orgID, "session": sessionID, "now": s.clock.Now()}
-	err := retrying(ctx, func() (err error) {
-		cl.Supporter, err = scanSupporter(s.pool.QueryRow(ctx, claimNext, args), callScanDest(&cl.Call)...)
+	err := retrying(ctx, func() error {
+		var err error
+		cl.Supporter, err = s.claimOnce(ctx, args, &cl.Call)
 		return err
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -74,6 +75,27 @@ func (s *Store) Claim(ctx context.Context, orgID, sessionID int64) (Claim, bool,
 		}))
 	}
 	return cl, true, nil
+}
+
+// claimOnce runs claimNext with the generic plan, in one round trip. The
+// planner prices a custom plan for a big list below the generic one and
+// would plan every claim afresh, which costs more than the claim itself;
+// the generic plan has the same shape (walk the pending index in order).
+// set_config(…, true) lasts only for the batch's implicit transaction.
+func (s *Store) claimOnce(ctx context.Context, args pgx.NamedArgs, call *CallRecord) (Supporter, error) {
+	batch := &pgx.Batch{}
+	batch.Queue(`SELECT set_config('plan_cache_mode', 'force_generic_plan', true)`)
+	batch.Queue(claimNext, args)
+	results := s.pool.SendBatch(ctx, batch)
+	if _, err := results.Exec(); err != nil {
+		results.Close()
+		return Supporter{}, err
+	}
+	sp, err := scanSupporter(results.QueryRow(), callScanDest(call)...)
+	if closeErr := results.Close(); err == nil {
+		err = closeErr
+	}
+	return sp, err
 }
 
 // Next returns who would be claimed now, without claiming them. ok is false
