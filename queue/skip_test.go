@@ -34,19 +34,6 @@ func leaderIn(tb testing.TB, w *world, name, tz string) queue.User {
 	return u
 }
 
-// nextUp is who the session would call now, 0 if nobody.
-func nextUp(tb testing.TB, w *world, sessionID int64) int64 {
-	tb.Helper()
-	sp, ok, err := w.s.Next(context.Background(), w.org.ID, sessionID)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if !ok {
-		return 0
-	}
-	return sp.ID
-}
-
 func mustSkip(tb testing.TB, w *world, actor queue.User, sessionID, supporterID int64, in queue.SkipInput) queue.SupporterSkip {
 	tb.Helper()
 	k, err := w.s.Skip(context.Background(), actor, sessionID, supporterID, in)
@@ -111,7 +98,7 @@ func TestSkipReturns(t *testing.T) {
 				t.Fatalf("returns %v after the skip, want %v", k.Until.Sub(tc.at), tc.away)
 			}
 			w.clock.Set(tc.want.Add(-time.Second))
-			if got := nextUp(t, w, sess.ID); got != w.supporters[1] {
+			if got := mustNext(t, w, sess.ID); got != w.supporters[1] {
 				t.Fatalf("a second before the end, next is %d, want %d", got, w.supporters[1])
 			}
 			w.clock.Set(tc.want)
@@ -135,7 +122,7 @@ func TestSkipCycleAndRemoveStayOut(t *testing.T) {
 			}
 			for _, d := range []time.Duration{time.Hour, 3 * 24 * time.Hour, 400 * 24 * time.Hour} {
 				w.clock.Set(time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC).Add(d))
-				if got := nextUp(t, w, sess.ID); got != w.supporters[1] {
+				if got := mustNext(t, w, sess.ID); got != w.supporters[1] {
 					t.Fatalf("%v later next is %d, want the other supporter %d", d, got, w.supporters[1])
 				}
 			}
@@ -152,13 +139,13 @@ func TestSkipCycleReturnsWithNewCycle(t *testing.T) {
 	sess := w.mustSession(t, w.leader)
 	mustSkip(t, w, w.leader, sess.ID, w.supporters[0], queue.SkipInput{Type: queue.SkipCycle, Reason: "try next pass"})
 	w.mustEnd(t, w.mustClaim(t, sess.ID).Call.ID, queue.OutcomeNoAnswer) // supporter 1
-	if got := nextUp(t, w, sess.ID); got != 0 {
+	if got := mustNext(t, w, sess.ID); got != 0 {
 		t.Fatalf("cycle not complete: next is %d", got)
 	}
 	if _, err := w.s.StartNewCycle(ctx, w.leader, sess.ID); err != nil {
 		t.Fatal(err)
 	}
-	if got := nextUp(t, w, sess.ID); got != w.supporters[0] {
+	if got := mustNext(t, w, sess.ID); got != w.supporters[0] {
 		t.Fatalf("after a new cycle next is %d, want the cycle-skipped %d", got, w.supporters[0])
 	}
 	audit := mustAudit(t, w, sess.ID, w.supporters[0])
@@ -226,7 +213,7 @@ func TestUnskip(t *testing.T) {
 	if err := w.s.Unskip(ctx, w.leader, sess.ID, sp); err != nil {
 		t.Fatal(err)
 	}
-	if got := nextUp(t, w, sess.ID); got != sp {
+	if got := mustNext(t, w, sess.ID); got != sp {
 		t.Fatalf("after Remove skip next is %d, want %d at once", got, sp)
 	}
 	if _, ok, err := w.s.SkipOf(ctx, w.org.ID, sess.ID, sp); ok || err != nil {

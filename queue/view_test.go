@@ -143,7 +143,7 @@ func TestSessionSupportersStatuses(t *testing.T) {
 	if page.Supporters[9].CompletedAt == nil || !page.Supporters[9].CompletedAt.Equal(now) {
 		t.Fatalf("completed at %v", page.Supporters[9].CompletedAt)
 	}
-	if next := nextUp(t, w, sess.ID); next != sp[0] {
+	if next := mustNext(t, w, sess.ID); next != sp[0] {
 		t.Fatalf("the sheet's next is sp[0], claim-next says %d", next)
 	}
 
