@@ -409,9 +409,6 @@ func TestImportOtherOrganisation(t *testing.T) {
 
 func TestImportManyRows(t *testing.T) {
 	t.Parallel()
-	if testing.Short() {
-		t.Skip("imports 6,000 rows")
-	}
 	f := newImportFixture(t)
 	var b strings.Builder
 	b.WriteString("first_name,last_name,phone,tags\n")
