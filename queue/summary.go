@@ -2,33 +2,22 @@ package queue
 
 import "context"
 
-// OrganisationSummary counts what an organisation holds. The home page of
-// an operator's fresh install shows it; it is not shown to panel users.
-type OrganisationSummary struct {
-	Name                             string
-	Users, Groups, Lists, Supporters int64
+// Summary counts what the whole installation holds, for the operator's
+// home page of a fresh install. It names no organisation: the page is open
+// to anyone who reaches the server, and tenants see nothing of each other
+// (R1.1).
+type Summary struct {
+	Organisations, Users, Groups, Lists, Supporters, Sessions int64
 }
 
-// Summary counts users, groups, lists and supporters per organisation.
-func (s *Store) Summary(ctx context.Context) ([]OrganisationSummary, error) {
-	rows, err := s.pool.Query(ctx, `
-		SELECT o.name,
-			(SELECT count(*) FROM users u WHERE u.organisation_id = o.id),
-			(SELECT count(*) FROM supporter_groups g WHERE g.organisation_id = o.id),
-			(SELECT count(*) FROM call_lists l WHERE l.organisation_id = o.id),
-			(SELECT count(*) FROM supporters p WHERE p.organisation_id = o.id)
-		FROM organisations o ORDER BY o.name`)
-	if err != nil {
-		return nil, Internal("summarise organisations", err)
-	}
-	defer rows.Close()
-	var out []OrganisationSummary
-	for rows.Next() {
-		var o OrganisationSummary
-		if err := rows.Scan(&o.Name, &o.Users, &o.Groups, &o.Lists, &o.Supporters); err != nil {
-			return nil, Internal("summarise organisations", err)
-		}
-		out = append(out, o)
-	}
-	return out, Internal("summarise organisations", rows.Err())
+// Summary counts organisations, users, groups, lists, supporters and
+// sessions.
+func (s *Store) Summary(ctx context.Context) (Summary, error) {
+	var sum Summary
+	err := s.pool.QueryRow(ctx, `
+		SELECT (SELECT count(*) FROM organisations), (SELECT count(*) FROM users),
+			(SELECT count(*) FROM supporter_groups), (SELECT count(*) FROM call_lists),
+			(SELECT count(*) FROM supporters), (SELECT count(*) FROM calling_sessions)`).
+		Scan(&sum.Organisations, &sum.Users, &sum.Groups, &sum.Lists, &sum.Supporters, &sum.Sessions)
+	return sum, Internal("summarise installation", err)
 }

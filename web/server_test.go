@@ -51,7 +51,7 @@ func TestHealthAndHome(t *testing.T) {
 	}{
 		{"/healthz", "ok", 200},
 		{"/readyz", "database: ok", 200},
-		{"/", "Home Team", 200},
+		{"/", `<th>Organisations</th><td class="n">1</td>`, 200},
 		{"/no-such-page", "404 page not found", 404},
 		{"/metrics", `callingd_http_request_duration_seconds_count{code="2xx",route="/healthz"} 1`, 200},
 	}
@@ -60,6 +60,10 @@ func TestHealthAndHome(t *testing.T) {
 		if status != tc.status || !strings.Contains(body, tc.want) {
 			t.Errorf("GET %s = %d %q, want %d containing %q", tc.path, status, body, tc.status, tc.want)
 		}
+	}
+	// The open page names no tenant (R1.1).
+	if _, body := get(t, srv.URL+"/"); strings.Contains(body, "Home Team") {
+		t.Error("the home page shows an organisation's name to anyone")
 	}
 }
 
