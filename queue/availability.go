@@ -61,6 +61,18 @@ const cheapBlocksSQL = `sp.live_call_id IS NULL AND (sp.last_call_at IS NULL OR 
 // availableSQL: the supporter may be dialled now.
 const availableSQL = pendingSQL + ` AND NOT ` + leaderSkipActiveSQL + ` AND ` + cheapBlocksSQL + ` AND ` + systemSkipSQL + ` IS NULL`
 
+// nextToCallSQL completes a SELECT of columns of s, ss and sp with the
+// session's "next to call": its first available supporter in queue order
+// (R8.1). Claim-next adds FOR UPDATE … SKIP LOCKED to take them.
+const nextToCallSQL = `
+	FROM calling_sessions s
+	JOIN organisations o ON o.id = s.organisation_id
+	JOIN session_supporters ss ON ss.session_id = s.id
+	JOIN supporters sp ON sp.id = ss.supporter_id
+	WHERE s.organisation_id = @org AND s.id = @session AND ` + availableSQL + `
+	ORDER BY ss.sort_key
+	LIMIT 1`
+
 // availableSupporters selects the session s's available supporters; callers
 // add ORDER BY and LIMIT.
 const availableSupporters = `SELECT ss.supporter_id FROM session_supporters ss

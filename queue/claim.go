@@ -24,14 +24,7 @@ type Claim struct {
 // last word: no interleaving can create two live calls to one supporter.
 var claimNext = `
 	WITH next AS (
-		SELECT ss.supporter_id, sp.phone, s.cycle, s.leader_id
-		FROM calling_sessions s
-		JOIN organisations o ON o.id = s.organisation_id
-		JOIN session_supporters ss ON ss.session_id = s.id
-		JOIN supporters sp ON sp.id = ss.supporter_id
-		WHERE s.organisation_id = @org AND s.id = @session AND ` + availableSQL + `
-		ORDER BY ss.sort_key
-		LIMIT 1
+		SELECT ss.supporter_id, sp.phone, s.cycle, s.leader_id ` + nextToCallSQL + `
 		FOR UPDATE OF ss, sp SKIP LOCKED
 	), call AS (
 		INSERT INTO call_records (organisation_id, session_id, cycle, leg, supporter_id, leader_id, dialled_number, originated_at)
@@ -63,7 +56,7 @@ func (s *Store) Claim(ctx context.Context, orgID, sessionID int64) (Claim, bool,
 		return err
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
-		if _, err := s.Session(ctx, orgID, sessionID); err != nil {
+		if err := s.checkSession(ctx, orgID, sessionID); err != nil {
 			return Claim{}, false, err
 		}
 		return Claim{}, false, nil
@@ -102,16 +95,9 @@ func (s *Store) claimOnce(ctx context.Context, args pgx.NamedArgs, call *CallRec
 // when no supporter is available.
 func (s *Store) Next(ctx context.Context, orgID, sessionID int64) (Supporter, bool, error) {
 	sp, err := scanSupporter(s.pool.QueryRow(ctx, `
-		SELECT `+supporterColumnsSP+`
-		FROM calling_sessions s
-		JOIN organisations o ON o.id = s.organisation_id
-		JOIN session_supporters ss ON ss.session_id = s.id
-		JOIN supporters sp ON sp.id = ss.supporter_id
-		WHERE s.organisation_id = @org AND s.id = @session AND `+availableSQL+`
-		ORDER BY ss.sort_key
-		LIMIT 1`, pgx.NamedArgs{"org": orgID, "session": sessionID, "now": s.clock.Now()}))
+		SELECT `+supporterColumnsSP+nextToCallSQL, pgx.NamedArgs{"org": orgID, "session": sessionID, "now": s.clock.Now()}))
 	if errors.Is(err, pgx.ErrNoRows) {
-		if _, err := s.Session(ctx, orgID, sessionID); err != nil {
+		if err := s.checkSession(ctx, orgID, sessionID); err != nil {
 			return Supporter{}, false, err
 		}
 		return Supporter{}, false, nil

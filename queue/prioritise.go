@@ -60,13 +60,7 @@ var movePrioritised = `
 		FROM session_supporters ss JOIN calling_sessions s ON s.id = ss.session_id
 		WHERE s.organisation_id = @org AND ss.session_id = @session AND ss.supporter_id = @supporter AND ss.on_list
 	), next AS (
-		SELECT ss.supporter_id, ss.sort_key
-		FROM calling_sessions s
-		JOIN organisations o ON o.id = s.organisation_id
-		JOIN session_supporters ss ON ss.session_id = s.id
-		JOIN supporters sp ON sp.id = ss.supporter_id
-		WHERE s.id = @session AND ` + availableSQL + `
-		ORDER BY ss.sort_key LIMIT 1
+		SELECT ss.supporter_id, ss.sort_key ` + nextToCallSQL + `
 	), after_next AS (
 		SELECT min(ss.sort_key) AS sort_key FROM session_supporters ss, next
 		WHERE ss.session_id = @session AND ss.sort_key > next.sort_key AND ss.supporter_id <> @supporter

@@ -203,3 +203,15 @@ func (s *Store) sessionFor(ctx context.Context, actor User, sessionID int64) (Se
 	}
 	return sess, nil
 }
+
+// checkSession returns ENOTFOUND unless the organisation has the session,
+// without computing its status.
+func (s *Store) checkSession(ctx context.Context, orgID, sessionID int64) error {
+	var id int64
+	err := s.pool.QueryRow(ctx, `SELECT id FROM calling_sessions WHERE organisation_id = $1 AND id = $2`,
+		orgID, sessionID).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Errorf(ENOTFOUND, "session not found")
+	}
+	return Internal("find session", err)
+}

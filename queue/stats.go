@@ -2,7 +2,6 @@ package queue
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
@@ -240,16 +239,4 @@ func (s *Store) Journey(ctx context.Context, orgID, sessionID int64) ([]CycleSta
 		return nil, s.checkSession(ctx, orgID, sessionID)
 	}
 	return cycles, nil
-}
-
-// checkSession returns ENOTFOUND unless the organisation has the session,
-// without computing its status.
-func (s *Store) checkSession(ctx context.Context, orgID, sessionID int64) error {
-	var id int64
-	err := s.pool.QueryRow(ctx, `SELECT id FROM calling_sessions WHERE organisation_id = $1 AND id = $2`,
-		orgID, sessionID).Scan(&id)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Errorf(ENOTFOUND, "session not found")
-	}
-	return Internal("find session", err)
 }

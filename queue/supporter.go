@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/mail"
@@ -94,7 +95,7 @@ func (in SupporterInput) Normalise(org Organisation) (Supporter, error) {
 		}
 		sp.TimezoneExplicit = tz
 	}
-	sp.Timezone = firstNonEmpty(sp.TimezoneExplicit, TimezoneForPhone(sp.Phone.E164), org.Timezone)
+	sp.Timezone = cmp.Or(sp.TimezoneExplicit, TimezoneForPhone(sp.Phone.E164), org.Timezone)
 	return sp, nil
 }
 
@@ -119,15 +120,6 @@ func NormaliseTags(in []string) ([]string, error) {
 	}
 	sort.Strings(out)
 	return out, nil
-}
-
-func firstNonEmpty(ss ...string) string {
-	for _, s := range ss {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
 }
 
 // supporterConflicts maps the supporters table's constraints to errors a

@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -156,7 +157,7 @@ func (s *Store) CreateUser(ctx context.Context, orgID int64, in UserInput) (User
 			"users_email_key": {Code: ECONFLICT, Field: "email", Message: "a user with this email already exists"},
 		}))
 	}
-	u.Timezone = firstNonEmpty(u.Timezone, org.Timezone)
+	u.Timezone = cmp.Or(u.Timezone, org.Timezone)
 	return u, nil
 }
 

@@ -137,14 +137,7 @@ var statusPrefilter = map[SupporterStatus]string{
 // where FILTERS stands.
 var sessionSupportersPage = `
 	WITH next AS (
-		SELECT ss.supporter_id
-		FROM calling_sessions s
-		JOIN organisations o ON o.id = s.organisation_id
-		JOIN session_supporters ss ON ss.session_id = s.id
-		JOIN supporters sp ON sp.id = ss.supporter_id
-		WHERE s.organisation_id = @org AND s.id = @session AND ` + availableSQL + `
-		ORDER BY ss.sort_key
-		LIMIT 1
+		SELECT ss.supporter_id ` + nextToCallSQL + `
 	)
 	SELECT ` + supporterColumnsSP + `, ss.sort_key::text, st.status, ss.completed_at,
 		coalesce(ss.supporter_id = (SELECT supporter_id FROM next), false),

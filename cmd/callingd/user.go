@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -136,7 +137,7 @@ user without one cannot start sessions).`)
 	if u, err = store.SetMobile(ctx, org.ID, u.ID, *mobile); err != nil {
 		return err
 	}
-	fmt.Fprintf(env.stdout, "mobile of %s: %s\n", u.Email, firstNonEmpty(u.Mobile, "(none)"))
+	fmt.Fprintf(env.stdout, "mobile of %s: %s\n", u.Email, cmp.Or(u.Mobile, "(none)"))
 	return nil
 }
 
@@ -213,13 +214,4 @@ func readPassword(env *environment) (string, error) {
 		return "", queue.FieldErrorf("password", "is required: pipe it to standard input or set CALLINGD_PASSWORD")
 	}
 	return strings.TrimRight(line, "\r\n"), nil
-}
-
-func firstNonEmpty(ss ...string) string {
-	for _, s := range ss {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
 }
