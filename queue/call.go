@@ -185,6 +185,9 @@ const endCall = `
 			AND ss.completed_at IS NULL
 			AND NOT EXISTS (SELECT FROM contacts k WHERE k.call_id = ended.id)
 	), touched AS (
-		UPDATE calling_sessions s SET last_activity_at = @now FROM ended WHERE s.id = ended.session_id
+		-- Marks the session for the announcer (migration 0003) here, so the
+		-- call_records trigger has nothing left to write.
+		UPDATE calling_sessions s SET last_activity_at = @now, unannounced = s.unannounced | 3
+		FROM ended WHERE s.id = ended.session_id
 	)
 	SELECT ` + callColumns + ` FROM ended c`

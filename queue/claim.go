@@ -36,7 +36,10 @@ var claimNext = `
 		UPDATE session_supporters ss SET attempted = true
 		FROM call WHERE ss.session_id = @session AND ss.supporter_id = call.supporter_id
 	), touched AS (
-		UPDATE calling_sessions SET started_at = coalesce(started_at, @now), last_activity_at = @now
+		-- Marks the session for the announcer (queue and call, migration
+		-- 0003) in this write, so the triggers have nothing left to write.
+		UPDATE calling_sessions SET started_at = coalesce(started_at, @now), last_activity_at = @now,
+			unannounced = unannounced | 3
 		WHERE id = @session AND EXISTS (SELECT FROM call)
 	)
 	SELECT ` + supporterColumnsSP + `, ` + callColumns + `

@@ -4,12 +4,69 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 )
 
-// NotifyChannel is the PostgreSQL channel on which the schema's triggers
-// announce every change a dashboard or the phone flow must react to, from
-// the changing statement itself, so only committed changes are announced.
+// NotifyChannel is the PostgreSQL channel on which every change a dashboard
+// or the phone flow must react to is announced.
+//
+// Announcements are debounced: a changing statement marks its sessions in
+// the same transaction (migration 0003 says why), and AnnounceChanges, run
+// by every instance a few times a second, clears the marks and sends the
+// notifications in one statement. So only committed changes are announced,
+// none is lost, and a busy session costs one notification a pass.
 const NotifyChannel = "calling_session"
+
+// AnnounceEvery is how often an instance announces changes by default: the
+// most a dashboard lags behind the database.
+const AnnounceEvery = 250 * time.Millisecond
+
+// announceChanges clears the marks of sessions changed since the last pass
+// and notifies one message per session and kind. SKIP LOCKED: a session in
+// the middle of a change is announced by the next pass rather than waited
+// for, and instances announcing at once share the work.
+const announceChanges = `
+	WITH changed AS (
+		SELECT id, organisation_id, unannounced FROM calling_sessions
+		WHERE unannounced <> 0
+		ORDER BY id LIMIT 5000
+		FOR UPDATE SKIP LOCKED
+	), cleared AS (
+		UPDATE calling_sessions s SET unannounced = 0 FROM changed c WHERE s.id = c.id
+	)
+	SELECT count(pg_notify('` + NotifyChannel + `', json_build_object(
+		'organisation_id', c.organisation_id, 'session_id', c.id, 'kind', k.kind)::text))
+	FROM changed c
+	JOIN (VALUES (1, 'queue'), (2, 'call'), (4, 'contact'), (8, 'session')) AS k (bit, kind)
+		ON c.unannounced & k.bit <> 0`
+
+// AnnounceChanges notifies listeners of every session changed since the last
+// pass, and returns how many notifications it sent.
+func (s *Store) AnnounceChanges(ctx context.Context) (int, error) {
+	var n int
+	if err := s.pool.QueryRow(ctx, announceChanges).Scan(&n); err != nil {
+		return 0, Internal("announce changes", err)
+	}
+	return n, nil
+}
+
+// Announce runs AnnounceChanges every interval until ctx ends. A failed pass
+// is reported to onError and retried at the next tick: the marks stay, so
+// nothing is lost while the database is away.
+func (s *Store) Announce(ctx context.Context, every time.Duration, onError func(error)) {
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			if _, err := s.AnnounceChanges(ctx); err != nil && ctx.Err() == nil {
+				onError(err)
+			}
+		}
+	}
+}
 
 // Notification says that something of a session changed. Kind is "queue"
 // (its supporters: claims, skips, prioritise, list sync, contacts marking

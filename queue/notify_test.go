@@ -2,6 +2,7 @@ package queue_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -41,20 +42,36 @@ func listen(t *testing.T, w *world) <-chan queue.Notification {
 	return nil
 }
 
-// expect waits for a notification of kind about session.
-func expect(t *testing.T, notes <-chan queue.Notification, sessionID int64, kind string) {
+// expect waits for notifications of every kind given about session, in any
+// order.
+func expect(t *testing.T, notes <-chan queue.Notification, sessionID int64, kinds ...string) {
 	t.Helper()
+	want := map[string]bool{}
+	for _, k := range kinds {
+		want[k] = true
+	}
 	timeout := time.After(5 * time.Second)
-	for {
+	for len(want) > 0 {
 		select {
 		case n := <-notes:
-			if n.SessionID == sessionID && n.Kind == kind {
-				return
+			if n.SessionID == sessionID {
+				delete(want, n.Kind)
 			}
 		case <-timeout:
-			t.Fatalf("no %q notification for session %d", kind, sessionID)
+			t.Fatalf("no %v notification for session %d", want, sessionID)
 		}
 	}
+}
+
+// announce runs one announcer pass, as every instance does a few times a
+// second.
+func announce(t *testing.T, w *world) int {
+	t.Helper()
+	n, err := w.s.AnnounceChanges(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 func TestNotifications(t *testing.T) {
@@ -63,18 +80,21 @@ func TestNotifications(t *testing.T) {
 	w := newWorld(t, 3)
 	notes := listen(t, w)
 	sess := w.mustSession(t, w.leader)
+	announce(t, w)
 	expect(t, notes, sess.ID, "session")
 
 	cl := w.mustClaim(t, sess.ID)
-	expect(t, notes, sess.ID, "call")
-	expect(t, notes, sess.ID, "queue")
+	announce(t, w)
+	expect(t, notes, sess.ID, "call", "queue")
 
 	// Live sync: a newcomer on the list reaches the session's listeners.
 	w.mustEnd(t, cl.Call.ID, queue.OutcomeBusy)
 	if err := w.s.AddListMember(ctx, w.org.ID, w.list.ID, w.outsider(t)); err != nil {
 		t.Fatal(err)
 	}
+	announce(t, w)
 	expect(t, notes, sess.ID, "queue")
+	drain(notes)
 
 	// A change rolled back is never announced.
 	tx, err := w.s.Pool().Begin(ctx)
@@ -87,9 +107,13 @@ func TestNotifications(t *testing.T) {
 	if err := tx.Rollback(ctx); err != nil {
 		t.Fatal(err)
 	}
+	if n := announce(t, w); n != 0 {
+		t.Fatalf("a rolled-back change sent %d notifications", n)
+	}
 	if _, err := w.s.RenameSession(ctx, w.leader, sess.ID, "Committed"); err != nil {
 		t.Fatal(err)
 	}
+	announce(t, w)
 	select {
 	case n := <-notes:
 		if n.Kind != "session" {
@@ -98,8 +122,92 @@ func TestNotifications(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("rename not announced")
 	}
+	drain(notes)
 	if len(notes) != 0 {
 		t.Fatalf("extra notifications: %d", len(notes))
+	}
+}
+
+// TestNotificationsDebounced: many changes between two passes cost one
+// notification per kind, and a pass with nothing changed sends nothing.
+func TestNotificationsDebounced(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, 5)
+	sess := w.mustSession(t, w.leader)
+	announce(t, w)
+	for range 3 {
+		cl := w.mustClaim(t, sess.ID)
+		w.mustEnd(t, cl.Call.ID, queue.OutcomeNoAnswer)
+	}
+	if n := announce(t, w); n != 3 {
+		t.Fatalf("three calls announced with %d notifications, want 3 (call, queue, session)", n)
+	}
+	if n := announce(t, w); n != 0 {
+		t.Fatalf("a pass with no change sent %d notifications", n)
+	}
+}
+
+// TestNotificationsNeverLost: a change committing while announcers run (two
+// instances at once) is announced exactly once, by one of them, in that
+// pass or the next.
+func TestNotificationsNeverLost(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := newWorld(t, 3)
+	sess := w.mustSession(t, w.leader)
+	notes := listen(t, w)
+	announce(t, w)
+	drain(notes)
+
+	const renames = 10
+	stop := make(chan struct{})
+	announcers := make(chan error, 2)
+	for range 2 {
+		go func() {
+			for {
+				select {
+				case <-stop:
+					announcers <- nil
+					return
+				default:
+				}
+				if _, err := w.s.AnnounceChanges(ctx); err != nil {
+					announcers <- err
+					return
+				}
+			}
+		}()
+	}
+	for i := range renames {
+		if _, err := w.s.RenameSession(ctx, w.leader, sess.ID, fmt.Sprintf("Evening %d", i)); err != nil {
+			t.Fatal(err)
+		}
+		if got := countFor(notes, sess.ID, "session", 200*time.Millisecond); got != 1 {
+			t.Fatalf("rename %d announced %d times, want once", i, got)
+		}
+	}
+	close(stop)
+	for range 2 {
+		if err := <-announcers; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// countFor counts the notifications of kind about session that arrive
+// within wait.
+func countFor(notes <-chan queue.Notification, sessionID int64, kind string, wait time.Duration) int {
+	n := 0
+	timeout := time.After(wait)
+	for {
+		select {
+		case note := <-notes:
+			if note.SessionID == sessionID && note.Kind == kind {
+				n++
+			}
+		case <-timeout:
+			return n
+		}
 	}
 }
 

@@ -91,7 +91,14 @@ func benchClaim(ctx context.Context, b *bench) ([]figure, error) {
 	}
 	fmt.Fprintf(b.log, "callingbench claim: vacuumed in %v\n", time.Since(loaded).Round(time.Millisecond))
 	fmt.Fprintf(b.log, "callingbench claim: data loaded in %v\n", time.Since(start).Round(time.Millisecond))
+	// Claims run with the announcer working beside them, as in production.
+	announcing, stopAnnouncing := context.WithCancel(ctx)
+	defer stopAnnouncing()
+	go store.Announce(announcing, queue.AnnounceEvery, func(err error) {
+		fmt.Fprintf(b.log, "callingbench claim: announcing: %v\n", err)
+	})
 	one, shared, scattered, err := w.measure(ctx, b.log)
+	stopAnnouncing()
 	if err != nil {
 		return nil, err
 	}

@@ -103,6 +103,8 @@ func TestBadCommandLines(t *testing.T) {
 		{"UnknownFlag", []string{"migrate", "--nope"}, 2, "flag provided but not defined"},
 		{"NoDatabase", []string{"migrate"}, 1, "database-url: is required"},
 		{"UserNoSub", []string{"user"}, 2, "Usage: callingd user"},
+		{"BadAnnounceEvery", []string{"serve", "--announce-every", "soon"}, 1, `announce-every: must be a positive duration such as 250ms, not "soon"`},
+		{"ZeroAnnounceEvery", []string{"serve", "--announce-every", "0s"}, 1, "announce-every"},
 		{"BadWindow", []string{"org", "add", "--slug", "x", "--name", "X", "--calling-window", "nine-five"}, 1, "calling-window"},
 	}
 	for _, tc := range cases {

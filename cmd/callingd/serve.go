@@ -28,8 +28,14 @@ the database answers) and /metrics (Prometheus) until interrupted.`)
 		"log format: text or json (env CALLINGD_LOG_FORMAT)")
 	logLevel := fs.String("log-level", envOr(env, "CALLINGD_LOG_LEVEL", "info"),
 		"least severe level logged: debug, info, warn or error (env CALLINGD_LOG_LEVEL)")
+	announce := fs.String("announce-every", envOr(env, "CALLINGD_ANNOUNCE_EVERY", queue.AnnounceEvery.String()),
+		"how often changes are announced to dashboards and other instances: the most they lag (env CALLINGD_ANNOUNCE_EVERY)")
 	if err := parseFlags(env, fs, args); err != nil {
 		return err
+	}
+	announceEvery, err := time.ParseDuration(*announce)
+	if err != nil || announceEvery <= 0 {
+		return queue.FieldErrorf("announce-every", "must be a positive duration such as 250ms, not %q", *announce)
 	}
 	log, err := newLogger(env, *logFormat, *logLevel)
 	if err != nil {
@@ -47,6 +53,11 @@ the database answers) and /metrics (Prometheus) until interrupted.`)
 	if len(applied) > 0 {
 		log.Info("applied migrations", "versions", applied)
 	}
+
+	// Every instance announces: SKIP LOCKED lets them share the work.
+	go store.Announce(ctx, announceEvery, func(err error) {
+		log.Warn("announcing changes", "err", err)
+	})
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
