@@ -19,6 +19,7 @@ const leaderSkipActiveSQL = `(ss.skip_type IS NOT NULL AND (ss.skip_until IS NUL
 const (
 	SystemSkipInvalidNumber  = "invalid_number"               // R7.5
 	SystemSkipNotAllowed     = "outside_allowed_destinations" // R7.5, R10.4
+	SystemSkipRefusedNumber  = "refused_number"               // R7.5, R10.4: the dial guard refused it
 	SystemSkipDoNotCall      = "do_not_call"                  // R7.4
 	SystemSkipOnCall         = "on_a_call"                    // R7.2
 	SystemSkipRecentlyCalled = "recently_called"              // R7.1
@@ -33,6 +34,7 @@ const localTimeSQL = `((@now::timestamptz AT TIME ZONE sp.timezone)::time)`
 const systemSkipSQL = `(CASE
 	WHEN sp.phone IS NULL THEN 'invalid_number'
 	WHEN NOT (sp.phone ^@ ANY (o.allowed_prefixes)) THEN 'outside_allowed_destinations'
+	WHEN sp.undiallable IS NOT NULL THEN 'refused_number'
 	WHEN EXISTS (SELECT FROM do_not_call d WHERE d.organisation_id = sp.organisation_id AND d.phone = sp.phone)
 		THEN 'do_not_call'
 	WHEN sp.live_call_id IS NOT NULL THEN 'on_a_call'

@@ -174,7 +174,10 @@ const endCall = `
 		RETURNING *
 	), freed AS (
 		UPDATE supporters sp SET live_call_id = NULL,
-			last_call_at = CASE WHEN @outcome IN ('cut', 'refused') THEN sp.last_call_at ELSE @now END
+			last_call_at = CASE WHEN @outcome IN ('cut', 'refused') THEN sp.last_call_at ELSE @now END,
+			-- A refused number stays out of every session (R7.5) until it changes.
+			undiallable = CASE WHEN @outcome = 'refused' AND ended.leg = 'supporter'
+				THEN left(coalesce(nullif(@cause_text, ''), 'refused'), 200) ELSE sp.undiallable END
 		FROM ended WHERE sp.id = ended.supporter_id AND sp.live_call_id = ended.id
 	), requeued AS (
 		UPDATE session_supporters ss SET attempted = false,

@@ -97,7 +97,7 @@ func (s *Store) StartSession(ctx context.Context, leader User, listID int64, nam
 		return Session{}, false, Errorf(EFORBIDDEN, "only admins, captains and vice-captains of the group may run sessions on this list")
 	}
 	if leader.Mobile == "" {
-		return Session{}, false, FieldErrorf("mobile", "save a mobile number in Edit My Profile first: sessions ring it")
+		return Session{}, false, errNoMobile
 	}
 	if strings.TrimSpace(name) == "" {
 		name = DefaultSessionName(leader, list)
@@ -203,6 +203,9 @@ func (s *Store) sessionFor(ctx context.Context, actor User, sessionID int64) (Se
 	}
 	return sess, nil
 }
+
+// errNoMobile: a session rings its leader's mobile (R4.1).
+var errNoMobile = &Error{Code: EINVALID, Field: "mobile", Message: "save a mobile number in Edit My Profile first: sessions ring it"}
 
 // checkSession returns ENOTFOUND unless the organisation has the session,
 // without computing its status.

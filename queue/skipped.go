@@ -42,6 +42,7 @@ type SupporterSkip struct {
 var systemSkipText = map[string]string{
 	SystemSkipInvalidNumber:  "invalid phone number",
 	SystemSkipNotAllowed:     "number outside the allowed destinations",
+	SystemSkipRefusedNumber:  "number refused by the dialling guard (premium rate or not allowed)",
 	SystemSkipDoNotCall:      "on the do-not-call list",
 	SystemSkipOnCall:         "on a call now",
 	SystemSkipRecentlyCalled: "recently called",

@@ -78,9 +78,10 @@ func TestSessionStats(t *testing.T) {
 		t.Fatal(err)
 	}
 	after := mustStats(t, w, sess.ID)
-	// Back: sp[1]-sp[6], sp[8], sp[9]; sp[0] contacted and sp[7] removed stay out.
+	// Back: sp[1]-sp[5], sp[8], sp[9]; sp[0] contacted, sp[6] refused (R7.5)
+	// and sp[7] removed stay out.
 	if after.Impact != got.Impact || after.Progress != got.Progress || after.Current.Number != 2 ||
-		after.Current.Available != 8 || after.Current.Action != queue.CycleActionResume {
+		after.Current.Available != 7 || after.Current.Action != queue.CycleActionResume {
 		t.Fatalf("after a new cycle:\n got %+v\nwas %+v", after, got)
 	}
 }

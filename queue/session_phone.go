@@ -1,0 +1,158 @@
+package queue
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// PhoneRequest says a leader wants their phone to ring for a session (R4.1):
+// from the Start or Resume click until the phone call is over. The instance
+// named Driver holds it until LeaseUntil; any instance may take it after
+// that, so a crashed instance's sessions are picked up (ARCHITECTURE.md).
+type PhoneRequest struct {
+	SessionID      int64
+	OrganisationID int64
+	RequestedBy    int64
+	RequestedAt    time.Time
+	Driver         string    // "" until an instance takes it
+	LeaseUntil     time.Time // zero until an instance takes it
+}
+
+// MaxDriverLen bounds an instance name.
+const MaxDriverLen = 200
+
+const phoneRequestColumns = `p.session_id, p.organisation_id, p.requested_by, p.requested_at,
+	coalesce(p.driver, ''), p.lease_until`
+
+func scanPhoneRequests(rows pgx.Rows) ([]PhoneRequest, error) {
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (PhoneRequest, error) {
+		var p PhoneRequest
+		var until *time.Time
+		err := row.Scan(&p.SessionID, &p.OrganisationID, &p.RequestedBy, &p.RequestedAt, &p.Driver, &until)
+		if until != nil {
+			p.LeaseUntil = *until
+		}
+		return p, err
+	})
+}
+
+// RequestPhone is the Start (or Resume) click: the leader's mobile will ring
+// and the session's calls begin (R4.1). A click while the phone is already
+// wanted changes nothing and returns created false (a double click, a
+// second tab). Only the session's own leader may: it rings their mobile.
+//
+// ENOTFOUND for a session of another organisation; EFORBIDDEN for anyone
+// but the leader; EINVALID (field "mobile") when the leader has no mobile.
+func (s *Store) RequestPhone(ctx context.Context, actor User, sessionID int64) (created bool, err error) {
+	sess, err := s.Session(ctx, actor.OrganisationID, sessionID)
+	if err != nil {
+		return false, err
+	}
+	if sess.LeaderID != actor.ID {
+		return false, Errorf(EFORBIDDEN, "only the session's leader can start calling: it rings their mobile")
+	}
+	tag, err := s.pool.Exec(ctx, `
+		INSERT INTO session_phones (session_id, organisation_id, requested_by, requested_at)
+		SELECT s.id, s.organisation_id, u.id, $3
+		FROM calling_sessions s JOIN users u ON u.organisation_id = s.organisation_id AND u.id = $4
+		WHERE s.organisation_id = $1 AND s.id = $2 AND u.mobile IS NOT NULL
+		ON CONFLICT (session_id) DO NOTHING`,
+		actor.OrganisationID, sessionID, s.clock.Now(), actor.ID)
+	if err != nil {
+		return false, Internal("request phone", err)
+	}
+	if tag.RowsAffected() == 0 {
+		if _, wanted, err := s.PhoneWanted(ctx, actor.OrganisationID, sessionID); err != nil || wanted {
+			return false, err
+		}
+		return false, errNoMobile
+	}
+	return true, nil
+}
+
+// HangUpPhone is the page being closed (R4.4): the leader no longer wants
+// the phone, so its driver ends the call and the session pauses. Who may:
+// as RequestPhone. Hanging up a phone not wanted changes nothing.
+func (s *Store) HangUpPhone(ctx context.Context, actor User, sessionID int64) error {
+	sess, err := s.Session(ctx, actor.OrganisationID, sessionID)
+	if err != nil {
+		return err
+	}
+	if sess.LeaderID != actor.ID {
+		return Errorf(EFORBIDDEN, "only the session's leader can hang up their phone")
+	}
+	_, err = s.pool.Exec(ctx, `DELETE FROM session_phones WHERE organisation_id = $1 AND session_id = $2`,
+		actor.OrganisationID, sessionID)
+	return Internal("hang up phone", err)
+}
+
+// PhoneWanted returns the session's phone request, if the leader wants the
+// phone now.
+func (s *Store) PhoneWanted(ctx context.Context, orgID, sessionID int64) (PhoneRequest, bool, error) {
+	rows, _ := s.pool.Query(ctx, `SELECT `+phoneRequestColumns+` FROM session_phones p
+		WHERE p.organisation_id = $1 AND p.session_id = $2`, orgID, sessionID)
+	ps, err := scanPhoneRequests(rows)
+	if err != nil || len(ps) == 0 {
+		return PhoneRequest{}, false, Internal("find phone request", err)
+	}
+	return ps[0], true, nil
+}
+
+// TakePhones gives driver up to limit phone requests nobody drives: new
+// ones, those whose driver's lease ran out, and driver's own (a restarted
+// instance keeps its name and finds its calls). SKIP LOCKED: instances
+// taking at once get different ones.
+func (s *Store) TakePhones(ctx context.Context, driver string, lease time.Duration, limit int) ([]PhoneRequest, error) {
+	if err := checkDriver(driver, lease); err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	rows, _ := s.pool.Query(ctx, `
+		WITH free AS (
+			SELECT session_id FROM session_phones
+			WHERE driver IS NULL OR driver = $1 OR lease_until < $2
+			ORDER BY requested_at LIMIT $4
+			FOR UPDATE SKIP LOCKED
+		)
+		UPDATE session_phones p SET driver = $1, lease_until = $3
+		FROM free WHERE p.session_id = free.session_id
+		RETURNING `+phoneRequestColumns, driver, now, now.Add(lease), limit)
+	ps, err := scanPhoneRequests(rows)
+	return ps, Internal("take phones", err)
+}
+
+// RenewPhones extends driver's leases and returns the sessions it still
+// drives. A session missing from the answer is no longer driver's: its
+// phone was hung up in the panel, or another instance took it over after
+// the lease ran out; driver must stop driving it.
+func (s *Store) RenewPhones(ctx context.Context, driver string, lease time.Duration) ([]int64, error) {
+	if err := checkDriver(driver, lease); err != nil {
+		return nil, err
+	}
+	rows, _ := s.pool.Query(ctx, `UPDATE session_phones SET lease_until = $2
+		WHERE driver = $1 RETURNING session_id`, driver, s.clock.Now().Add(lease))
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	return ids, Internal("renew phones", err)
+}
+
+// PhoneDone ends driver's phone request for a session: the phone call is
+// over (the leader hung up, or the cycle is complete) and the session waits
+// for the next Start or Resume. A request driver no longer holds is left
+// alone.
+func (s *Store) PhoneDone(ctx context.Context, orgID, sessionID int64, driver string) error {
+	_, err := s.pool.Exec(ctx, `DELETE FROM session_phones
+		WHERE organisation_id = $1 AND session_id = $2 AND driver = $3`, orgID, sessionID, driver)
+	return Internal("phone done", err)
+}
+
+func checkDriver(driver string, lease time.Duration) error {
+	if driver == "" || len(driver) > MaxDriverLen {
+		return FieldErrorf("driver", "an instance name of 1 to %d bytes is required", MaxDriverLen)
+	}
+	if lease <= 0 {
+		return FieldErrorf("lease", "must be positive")
+	}
+	return nil
+}
