@@ -156,3 +156,17 @@ func checkDriver(driver string, lease time.Duration) error {
 	}
 	return nil
 }
+
+// LiveCallsOf returns the live call legs driver answers for after a restart
+// or a reconnect (R10.5): those of the sessions it drives, and those of
+// sessions nobody wants the phone for any more (left behind by a crash), so
+// no record stays live forever. Legs of sessions other instances drive are
+// theirs.
+func (s *Store) LiveCallsOf(ctx context.Context, driver string) ([]CallRecord, error) {
+	rows, _ := s.pool.Query(ctx, `SELECT `+callColumns+` FROM call_records c
+		LEFT JOIN session_phones p ON p.session_id = c.session_id
+		WHERE c.state <> 'ended' AND (p.session_id IS NULL OR p.driver = $1)
+		ORDER BY c.session_id, c.id`, driver)
+	calls, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (CallRecord, error) { return scanCall(row) })
+	return calls, Internal("live calls", err)
+}
