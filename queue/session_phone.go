@@ -18,6 +18,10 @@ type PhoneRequest struct {
 	RequestedAt    time.Time
 	Driver         string    // "" until an instance takes it
 	LeaseUntil     time.Time // zero until an instance takes it
+	// TakenFrom is, in TakePhones' answer, the instance that drove it
+	// before another one took it over ("" for a new request or the same
+	// instance's own).
+	TakenFrom string
 }
 
 // MaxDriverLen bounds an instance name.
@@ -111,15 +115,23 @@ func (s *Store) TakePhones(ctx context.Context, driver string, lease time.Durati
 	now := s.clock.Now()
 	rows, _ := s.pool.Query(ctx, `
 		WITH free AS (
-			SELECT session_id FROM session_phones
+			SELECT session_id, driver AS previous FROM session_phones
 			WHERE driver IS NULL OR driver = $1 OR lease_until < $2
 			ORDER BY requested_at LIMIT $4
 			FOR UPDATE SKIP LOCKED
 		)
 		UPDATE session_phones p SET driver = $1, lease_until = $3
 		FROM free WHERE p.session_id = free.session_id
-		RETURNING `+phoneRequestColumns, driver, now, now.Add(lease), limit)
-	ps, err := scanPhoneRequests(rows)
+		RETURNING `+phoneRequestColumns+`, coalesce(nullif(free.previous, $1), '')`, driver, now, now.Add(lease), limit)
+	ps, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (PhoneRequest, error) {
+		var p PhoneRequest
+		var until *time.Time
+		err := row.Scan(&p.SessionID, &p.OrganisationID, &p.RequestedBy, &p.RequestedAt, &p.Driver, &until, &p.TakenFrom)
+		if until != nil {
+			p.LeaseUntil = *until
+		}
+		return p, err
+	})
 	return ps, Internal("take phones", err)
 }
 
@@ -169,4 +181,20 @@ func (s *Store) LiveCallsOf(ctx context.Context, driver string) ([]CallRecord, e
 		ORDER BY c.session_id, c.id`, driver)
 	calls, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (CallRecord, error) { return scanCall(row) })
 	return calls, Internal("live calls", err)
+}
+
+// LiveChannels returns which of ids carry a live call record, whichever
+// instance drives it: the others are strays to hang up (R10.5).
+func (s *Store) LiveChannels(ctx context.Context, ids []string) (map[string]bool, error) {
+	rows, _ := s.pool.Query(ctx, `SELECT channel_id FROM call_records
+		WHERE channel_id = ANY($1) AND state <> 'ended'`, ids)
+	live, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, Internal("live channels", err)
+	}
+	m := make(map[string]bool, len(live))
+	for _, id := range live {
+		m[id] = true
+	}
+	return m, nil
 }

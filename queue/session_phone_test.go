@@ -98,13 +98,13 @@ func TestPhoneLeases(t *testing.T) {
 		}
 		return ps
 	}
-	if got := take("a"); len(got) != 1 || got[0].SessionID != sess.ID || got[0].Driver != "a" {
+	if got := take("a"); len(got) != 1 || got[0].SessionID != sess.ID || got[0].Driver != "a" || got[0].TakenFrom != "" {
 		t.Fatalf("a took %+v", got)
 	}
 	if got := take("b"); len(got) != 0 {
 		t.Fatalf("b took a live lease: %+v", got)
 	}
-	if got := take("a"); len(got) != 1 {
+	if got := take("a"); len(got) != 1 || got[0].TakenFrom != "" {
 		t.Fatalf("a restarted and did not find its phone: %+v", got)
 	}
 	w.clock.Advance(lease - time.Second)
@@ -117,7 +117,7 @@ func TestPhoneLeases(t *testing.T) {
 	}
 	// a dies: after the lease, b takes over and a learns it lost it.
 	w.clock.Advance(2 * time.Second)
-	if got := take("b"); len(got) != 1 || got[0].Driver != "b" {
+	if got := take("b"); len(got) != 1 || got[0].Driver != "b" || got[0].TakenFrom != "a" {
 		t.Fatalf("b did not take over: %+v", got)
 	}
 	if ids, err := w.s.RenewPhones(ctx, "a", lease); err != nil || len(ids) != 0 {

@@ -1,0 +1,182 @@
+package ivr
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/supporterbase/callingsessions/ari"
+	"github.com/supporterbase/callingsessions/queue"
+)
+
+// The state machine as a table (STYLE.md): from a state, an event gives a
+// new state and commands. Channels: the leader's is callingd-1, the
+// supporter's callingd-2.
+const (
+	leaderCh    = "callingd-1"
+	supporterCh = "callingd-2"
+)
+
+// callIn builds a call in a state, with a supporter leg where the state has one.
+func callIn(st state) *Call {
+	c := newCall(7, 1)
+	c.state = st
+	c.leader.answered = st != ringingLeader
+	switch st {
+	case dialling:
+		c.supporter = &leg{callID: 2, channel: supporterCh, supporterID: 42}
+		c.playback = leaderCh + "-p9"
+	case connected:
+		c.supporter = &leg{callID: 2, channel: supporterCh, supporterID: 42, answered: true}
+	case wrapUp:
+		c.last = &leg{callID: 2, channel: supporterCh, supporterID: 42, answered: true}
+		c.playback = leaderCh + "-p9"
+	case greeting, closing:
+		c.playback = leaderCh + "-p9"
+	}
+	return c
+}
+
+func asterisk(kind ari.EventKind, channel string, f ...func(*ari.Event)) event {
+	e := ari.Event{Kind: kind, Channel: channel}
+	for _, fn := range f {
+		fn(&e)
+	}
+	return event{kind: fromAsterisk, ari: e}
+}
+
+func cause(n int) func(*ari.Event)        { return func(e *ari.Event) { e.Cause = n } }
+func digit(d string) func(*ari.Event)     { return func(e *ari.Event) { e.Digit = d } }
+func playback(id string) func(*ari.Event) { return func(e *ari.Event) { e.Playback = id } }
+
+var claimed = event{kind: claimResult, claimed: true,
+	claim: queue.Claim{Call: queue.CallRecord{ID: 2, DialledNumber: "+447911123456"}, Supporter: queue.Supporter{ID: 42}}}
+
+// describe renders commands compactly: "play(sound:callingd/connecting)".
+func describe(cmds []command) string {
+	names := map[commandKind]string{play: "play", stopPlayback: "stop", createBridge: "bridge", addToBridge: "join",
+		destroyBridge: "unbridge", claimSupporter: "claim", dialSupporter: "dial", hangup: "hangup",
+		recordAnswered: "answered", recordEnded: "ended", logContact: "log", removeWrongNumber: "wrong",
+		phoneDone: "done", startTimer: "timer", stopTimer: "untimer"}
+	var out []string
+	for _, c := range cmds {
+		s := names[c.kind]
+		switch c.kind {
+		case play:
+			s += "(" + strings.TrimPrefix(c.media, "sound:callingd/") + ")"
+		case addToBridge, hangup, dialSupporter:
+			s += "(" + c.channel + ")"
+		case recordAnswered:
+			s += fmt.Sprintf("(%d)", c.callID)
+		case recordEnded:
+			s += fmt.Sprintf("(%d,%s)", c.callID, c.outcome)
+		case logContact:
+			s += fmt.Sprintf("(%d,%v)", c.callID, c.contacted)
+		case removeWrongNumber:
+			s += fmt.Sprintf("(%d)", c.callID)
+		}
+		out = append(out, s)
+	}
+	return strings.Join(out, " ")
+}
+
+func TestCallTransitions(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name  string
+		from  state
+		event event
+		to    state
+		cmds  string
+	}{
+		// R4.1: the leader answers, hears a prompt, then the first supporter is claimed.
+		{"LeaderAnswers", ringingLeader, asterisk(ari.LegAnswered, leaderCh), greeting,
+			"answered(1) bridge join(callingd-1) play(connecting)"},
+		{"LeaderBusy", ringingLeader, asterisk(ari.LegEnded, leaderCh, cause(17)), done,
+			"untimer ended(1,busy) unbridge done"},
+		{"LeaderNoAnswer", ringingLeader, asterisk(ari.LegEnded, leaderCh, cause(19)), done,
+			"untimer ended(1,no_answer) unbridge done"},
+		{"GreetingOver", greeting, asterisk(ari.PlaybackFinished, leaderCh, playback(leaderCh+"-p9")), claiming, "claim"},
+		{"OldPlaybackIgnored", greeting, asterisk(ari.PlaybackFinished, leaderCh, playback("other")), greeting, ""},
+		{"KeyDuringGreetingIgnored", greeting, asterisk(ari.Digit, leaderCh, digit("5")), greeting, ""},
+		// R4.2: ringback while the supporter rings.
+		{"Claimed", claiming, claimed, dialling, "play(tone:ring) dial(callingd-2)"},
+		// R4.5: nobody left.
+		{"CycleComplete", claiming, event{kind: claimResult}, closing, "play(cycle-complete)"},
+		{"CallCap", claiming, event{kind: claimResult, err: queue.ErrCallCap}, wrapUp, "play(lines-busy)"},
+		{"ClaimFailed", claiming, event{kind: claimResult, err: errors.New("db down")}, wrapUp, "play(technical-problem)"},
+		{"ClosingPromptOver", closing, asterisk(ari.PlaybackFinished, leaderCh, playback(leaderCh+"-p9")), hangingUp, "hangup(callingd-1)"},
+		// R4.2: outcomes.
+		{"SupporterAnswers", dialling, asterisk(ari.LegAnswered, supporterCh), connected,
+			"stop answered(2) join(callingd-2) timer"},
+		{"SupporterBusy", dialling, asterisk(ari.LegEnded, supporterCh, cause(17)), wrapUp,
+			"stop untimer ended(2,busy) play(busy)"},
+		{"SupporterNoAnswer", dialling, asterisk(ari.LegEnded, supporterCh, cause(19)), wrapUp,
+			"stop untimer ended(2,no_answer) play(no-answer)"},
+		{"SupporterRejected", dialling, asterisk(ari.LegEnded, supporterCh, cause(21)), wrapUp,
+			"stop untimer ended(2,rejected) play(call-failed)"},
+		{"SupporterUnallocated", dialling, asterisk(ari.LegEnded, supporterCh, cause(1)), wrapUp,
+			"stop untimer ended(2,failed) play(call-failed)"},
+		{"SupporterCongestion", dialling, asterisk(ari.LegEnded, supporterCh, cause(34)), wrapUp,
+			"stop untimer ended(2,failed) play(call-failed)"},
+		{"DialFailed", dialling, event{kind: dialFailed, reason: "500"}, wrapUp,
+			"stop untimer ended(2,failed) play(call-failed)"},
+		// R10.4: refused numbers are never dialled; the next one is claimed.
+		{"Refused", dialling, event{kind: refused, reason: "premium rate"}, claiming, "stop ended(2,refused) claim"},
+		// R4.3: the keypad.
+		{"StarEndsCall", connected, asterisk(ari.Digit, leaderCh, digit("*")), connected, "hangup(callingd-2)"},
+		{"StarStopsRinging", dialling, asterisk(ari.Digit, leaderCh, digit("*")), dialling, "hangup(callingd-2)"},
+		{"OtherKeyDuringCall", connected, asterisk(ari.Digit, leaderCh, digit("5")), connected, ""},
+		{"SupporterHangsUp", connected, asterisk(ari.LegEnded, supporterCh, cause(16)), wrapUp,
+			"untimer ended(2,answered) play(wrap-up)"},
+		{"MaxDuration", connected, event{kind: maxDuration}, connected, "hangup(callingd-2)"},
+		{"AnyKeyNext", wrapUp, asterisk(ari.Digit, leaderCh, digit("5")), claiming, "stop claim"},
+		{"HashNext", wrapUp, asterisk(ari.Digit, leaderCh, digit("#")), claiming, "stop claim"},
+		{"OneLogsContacted", wrapUp, asterisk(ari.Digit, leaderCh, digit("1")), claiming, "stop log(2,true) claim"},
+		{"TwoLogsNotContacted", wrapUp, asterisk(ari.Digit, leaderCh, digit("2")), claiming, "stop log(2,false) claim"},
+		{"NineRemovesWrongNumber", wrapUp, asterisk(ari.Digit, leaderCh, digit("9")), claiming, "stop wrong(2) claim"},
+		// R12: unknown DTMF changes nothing.
+		{"UnknownDigit", wrapUp, asterisk(ari.Digit, leaderCh, digit("A")), wrapUp, ""},
+		{"EmptyDigit", wrapUp, asterisk(ari.Digit, leaderCh, digit("")), wrapUp, ""},
+		// R4.4: pause.
+		{"LeaderHangsUpMidCall", connected, asterisk(ari.LegEnded, leaderCh, cause(16)), done,
+			"hangup(callingd-2) ended(2,cut) untimer ended(1,answered) unbridge done"},
+		{"LeaderHangsUpWhileRinging", dialling, asterisk(ari.LegEnded, leaderCh, cause(16)), done,
+			"hangup(callingd-2) ended(2,cut) untimer ended(1,answered) unbridge done"},
+		{"LeaderHangsUpInWrapUp", wrapUp, asterisk(ari.LegEnded, leaderCh, cause(16)), done,
+			"untimer ended(1,answered) unbridge done"},
+		{"PageClosedMidCall", connected, event{kind: phoneUnwanted}, hangingUp,
+			"hangup(callingd-2) ended(2,cut) hangup(callingd-1)"},
+		{"PageClosedTwice", hangingUp, event{kind: phoneUnwanted}, hangingUp, ""},
+		{"LeaderGoneAfterHangup", hangingUp, asterisk(ari.LegEnded, leaderCh, cause(16)), done,
+			"untimer ended(1,answered) unbridge done"},
+		{"ClaimAfterLeaderLeft", done, claimed, done, "ended(2,cut)"},
+		// R10.5: a leg lost while the websocket was down.
+		{"SupporterLost", connected, asterisk(ari.LegEnded, supporterCh, func(e *ari.Event) { e.CauseText = causeLost }), wrapUp,
+			"untimer ended(2,cut) play(wrap-up)"},
+		{"StrangerIgnored", connected, asterisk(ari.LegEnded, "callingd-99"), connected, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c := callIn(tc.from)
+			got := describe(c.handle(tc.event))
+			if c.state != tc.to || got != tc.cmds {
+				t.Fatalf("%s + event → %s [%s]; want %s [%s]", tc.from, c.state, got, tc.to, tc.cmds)
+			}
+		})
+	}
+}
+
+// TestWrapUpLogsOnce: a second wrap-up key for the same call logs nothing
+// more (R4.3); the call moves on regardless.
+func TestWrapUpLogsOnce(t *testing.T) {
+	t.Parallel()
+	c := callIn(wrapUp)
+	c.handle(asterisk(ari.Digit, leaderCh, digit("1")))
+	c.state = wrapUp // the claim found the cap reached, say
+	if got := describe(c.handle(asterisk(ari.Digit, leaderCh, digit("2")))); got != "claim" {
+		t.Fatalf("second key: %s", got)
+	}
+}

@@ -1,0 +1,312 @@
+package ivr
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/supporterbase/callingsessions/ari"
+	"github.com/supporterbase/callingsessions/queue"
+)
+
+// driver runs one session's Call: it feeds the Call the events of its legs
+// (from its own mailbox, so a slow database never holds up the websocket
+// reader) and runs the commands the Call returns, one event at a time.
+type driver struct {
+	e       *Engine
+	call    *Call
+	org     queue.Organisation
+	leader  queue.User
+	log     *slog.Logger
+	mailbox *ari.Mailbox
+	inbox   chan event // from the engine and timers
+	claimed map[int64]queue.Claim
+	timer   Timer
+
+	// dialledAt is when each leg was dialled (wall time), so reconciliation
+	// does not take a leg dialled after its snapshot for a lost one.
+	dialledAt map[string]time.Time
+	// live is the call's channels, published after every step for the
+	// engine's goroutine (reconciliation).
+	mu   sync.Mutex
+	live []string
+
+	// For the latency metrics: when the leader answered or pressed the key
+	// that led to the next dial (wall time: a measurement, not the domain's
+	// "now").
+	askedAt   time.Time
+	firstDial bool
+}
+
+func (e *Engine) newDriver(org queue.Organisation, leader queue.User, call *Call) *driver {
+	d := &driver{e: e, call: call, org: org, leader: leader,
+		log:     e.log.With("session_id", call.SessionID, "org_id", org.ID),
+		mailbox: ari.NewMailbox(e.cfg.MailboxLimit), inbox: make(chan event, 8),
+		claimed: map[int64]queue.Claim{}, firstDial: true, dialledAt: map[string]time.Time{}}
+	d.publish()
+	return d
+}
+
+// send hands the driver an event from outside its goroutine; never blocks.
+func (d *driver) send(ev event) {
+	select {
+	case d.inbox <- ev:
+	default:
+		d.log.Warn("driver inbox full; event dropped", "kind", ev.kind)
+	}
+}
+
+// ringLeader records the leader's leg and dials their mobile (R4.1).
+func (d *driver) ringLeader(ctx context.Context) error {
+	c := d.call
+	if err := d.e.store.SetCallChannel(ctx, d.org.ID, c.leader.callID, c.leader.channel, d.e.cfg.Node); err != nil {
+		return err
+	}
+	d.e.tel.Route(c.leader.channel, d.mailbox)
+	d.e.tel.Route(c.bridge, d.mailbox)
+	d.dialledAt[c.leader.channel] = time.Now()
+	err := d.e.tel.Dial(ctx, ari.DialRequest{ChannelID: c.leader.channel, Number: d.leader.Mobile,
+		CallerID: d.org.CallerID, Timeout: d.org.RingTimeout})
+	if err != nil {
+		d.log.Error("dialling the leader failed", "err", err, "channel_id", c.leader.channel)
+		d.exec(ctx, []command{
+			{kind: recordEnded, callID: c.leader.callID, outcome: queue.OutcomeFailed, causeText: "could not dial: " + err.Error()},
+			{kind: phoneDone}})
+		c.state = done
+	}
+	return nil
+}
+
+// run drives the call until it is done or ctx ends. When ctx ends (the
+// server stops) the calls are left to the next instance, which adopts them
+// (R10.5).
+func (d *driver) run(ctx context.Context) {
+	for !d.call.Done() {
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.mailbox.Ready():
+			for _, e := range d.mailbox.Take() {
+				d.step(ctx, event{kind: fromAsterisk, ari: e})
+			}
+		case ev := <-d.inbox:
+			d.step(ctx, ev)
+		}
+	}
+	d.e.tel.Unroute(d.call.leader.channel)
+	d.e.tel.Unroute(d.call.bridge)
+}
+
+// step feeds one event to the call and runs what it asks, including the
+// events those commands produce (a claim's answer).
+func (d *driver) step(ctx context.Context, ev event) {
+	if ev.kind == fromAsterisk && ev.ari.Kind == ari.Digit {
+		d.askedAt = time.Now()
+	}
+	if ev.kind == fromAsterisk && ev.ari.Kind == ari.LegAnswered && ev.ari.Channel == d.call.leader.channel {
+		d.askedAt = time.Now()
+	}
+	if ev.kind == fromAsterisk {
+		d.log.Debug("event", "kind", ev.ari.Kind, "channel_id", ev.ari.Channel, "digit", ev.ari.Digit, "playback", ev.ari.Playback)
+	}
+	before := d.call.state
+	pending := []event{ev}
+	if ev.kind == fromAsterisk && ev.ari.Kind == ari.Connected {
+		pending = d.lostLegs(ev)
+	}
+	for len(pending) > 0 {
+		next := pending[0]
+		pending = pending[1:]
+		pending = append(pending, d.exec(ctx, d.call.handle(next))...)
+	}
+	if d.call.state != before {
+		d.log.Debug("call state", "from", before, "to", d.call.state)
+	}
+	d.publish()
+}
+
+// lostLegs turns a reconnect's list of surviving channels into the ends of
+// this call's legs that vanished during the gap, dialled before the list
+// was taken (R10.5).
+func (d *driver) lostLegs(ev event) []event {
+	var lost []event
+	for _, ch := range d.channels() {
+		if ev.channels[ch] || d.dialledAt[ch].After(ev.at) {
+			continue
+		}
+		lost = append(lost, event{kind: fromAsterisk, ari: ari.Event{Kind: ari.LegEnded, Channel: ch, CauseText: causeLost}})
+	}
+	return lost
+}
+
+// publish records the call's channels for the engine's goroutine.
+func (d *driver) publish() {
+	chs := []string{d.call.leader.channel}
+	if d.call.supporter != nil {
+		chs = append(chs, d.call.supporter.channel)
+	}
+	d.mu.Lock()
+	d.live = chs
+	d.mu.Unlock()
+}
+
+// channels are the legs the driver's call holds, as last published.
+func (d *driver) channels() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.live
+}
+
+// exec runs commands in order and returns the events they produced. A
+// command that fails is logged: the flow goes on, and what Asterisk does
+// next (a leg ending) tells the Call.
+func (d *driver) exec(ctx context.Context, cmds []command) []event {
+	var out []event
+	for _, cmd := range cmds {
+		ev, err := d.run1(ctx, cmd)
+		if err != nil {
+			d.log.Warn("command failed", "command", cmd.kind, "channel_id", cmd.channel, "call_id", cmd.callID, "err", err)
+		}
+		if ev != nil {
+			out = append(out, *ev)
+		}
+	}
+	return out
+}
+
+func (d *driver) run1(ctx context.Context, cmd command) (*event, error) {
+	c, store, tel := d.call, d.e.store, d.e.tel
+	switch cmd.kind {
+	case play:
+		return nil, ignoreGone(tel.Play(ctx, cmd.channel, cmd.playback, cmd.media))
+	case stopPlayback:
+		return nil, ignoreGone(tel.StopPlayback(ctx, cmd.playback))
+	case createBridge:
+		return nil, tel.CreateBridge(ctx, c.bridge)
+	case addToBridge:
+		return nil, tel.AddToBridge(ctx, c.bridge, cmd.channel)
+	case destroyBridge:
+		return nil, ignoreGone(tel.DestroyBridge(ctx, c.bridge))
+	case hangup:
+		return nil, ignoreGone(tel.Hangup(ctx, cmd.channel, ari.CauseNormal))
+	case claimSupporter:
+		cl, ok, err := store.Claim(ctx, d.org.ID, c.SessionID)
+		if ok {
+			d.claimed[cl.Call.ID] = cl
+		}
+		return &event{kind: claimResult, claim: cl, claimed: ok, err: err}, nil
+	case dialSupporter:
+		return d.dialSupporter(ctx, cmd)
+	case recordAnswered:
+		_, err := store.CallAnswered(ctx, d.org.ID, cmd.callID)
+		return nil, err
+	case recordEnded:
+		return nil, d.recordEnded(ctx, cmd)
+	case logContact:
+		_, err := store.LogContact(ctx, d.leader, c.SessionID, queue.ContactInput{CallID: cmd.callID,
+			SupporterID: cmd.supporter, Contacted: cmd.contacted, IdempotencyKey: fmt.Sprintf("keypad-%d", cmd.callID)})
+		return nil, err
+	case removeWrongNumber:
+		return nil, d.removeWrongNumber(ctx, cmd)
+	case phoneDone:
+		return nil, store.PhoneDone(ctx, d.org.ID, c.SessionID, d.e.cfg.Driver)
+	case startTimer:
+		d.stopTimer()
+		if d.org.MaxCallDuration > 0 {
+			d.timer = d.e.clock.AfterFunc(d.org.MaxCallDuration, func() { d.send(event{kind: maxDuration}) })
+		}
+	case stopTimer:
+		d.stopTimer()
+	}
+	return nil, nil
+}
+
+// dialSupporter applies the dial guard (R10.4) and rings the claimed
+// supporter with the organisation's caller ID and ring timeout (R10.2).
+func (d *driver) dialSupporter(ctx context.Context, cmd command) (*event, error) {
+	cl := d.claimed[cmd.callID]
+	delete(d.claimed, cmd.callID)
+	if err := queue.CheckDestination(d.org, cl.Call.DialledNumber); err != nil {
+		d.e.metrics.refused.Inc()
+		return &event{kind: refused, reason: queue.ErrorMessage(err)}, nil
+	}
+	if err := d.e.store.SetCallChannel(ctx, d.org.ID, cmd.callID, cmd.channel, d.e.cfg.Node); err != nil {
+		return &event{kind: dialFailed, reason: "could not record the channel"}, err
+	}
+	d.e.tel.Route(cmd.channel, d.mailbox)
+	d.dialledAt[cmd.channel] = time.Now()
+	err := d.e.tel.Dial(ctx, ari.DialRequest{ChannelID: cmd.channel, Number: cl.Call.DialledNumber,
+		CallerID: d.org.CallerID, Timeout: d.org.RingTimeout, Originator: d.call.leader.channel})
+	if err != nil {
+		return &event{kind: dialFailed, reason: "could not dial: " + err.Error()}, err
+	}
+	d.observeDial()
+	return nil, nil
+}
+
+// observeDial records how long the leader waited for this dial.
+func (d *driver) observeDial() {
+	if d.askedAt.IsZero() {
+		return
+	}
+	waited := time.Since(d.askedAt).Seconds()
+	if d.firstDial {
+		d.e.metrics.answerToFirstDial.Observe(waited)
+		d.firstDial = false
+	} else {
+		d.e.metrics.keyToDial.Observe(waited)
+	}
+	d.askedAt = time.Time{}
+}
+
+// recordEnded ends a leg's call record. A supporter cut off (the leader
+// left) is "cut", and called first on resume, only when nothing was logged
+// for the call; otherwise the call simply ended (R4.4).
+func (d *driver) recordEnded(ctx context.Context, cmd command) error {
+	outcome := cmd.outcome
+	if outcome == queue.OutcomeCut {
+		_, logged, err := d.e.store.ContactForCall(ctx, d.org.ID, cmd.callID)
+		if err != nil {
+			return err
+		}
+		if logged {
+			outcome = queue.OutcomeAnswered
+		}
+	}
+	rec, err := d.e.store.CallEnded(ctx, d.org.ID, cmd.callID, outcome, cmd.cause, cmd.causeText)
+	if err != nil {
+		return err
+	}
+	d.e.tel.Unroute(rec.ChannelID)
+	d.e.metrics.calls.WithLabelValues(string(rec.Leg), string(rec.Outcome)).Inc()
+	return nil
+}
+
+// removeWrongNumber is the keypad's 9 (R4.3): remove the supporter from the
+// session with reason "wrong number", unless the panel logged the call.
+func (d *driver) removeWrongNumber(ctx context.Context, cmd command) error {
+	if _, logged, err := d.e.store.ContactForCall(ctx, d.org.ID, cmd.callID); err != nil || logged {
+		return err
+	}
+	_, err := d.e.store.Skip(ctx, d.leader, d.call.SessionID, cmd.supporter,
+		queue.SkipInput{Type: queue.SkipRemove, Reason: "wrong number"})
+	return err
+}
+
+func (d *driver) stopTimer() {
+	if d.timer != nil {
+		d.timer.Stop()
+		d.timer = nil
+	}
+}
+
+// ignoreGone: a leg, bridge or playback already gone is what we wanted.
+func ignoreGone(err error) error {
+	if errors.Is(err, ari.ErrNotFound) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,292 @@
+// Package ivr is the call flow: one state machine per live session (Call)
+// that turns the queue and Asterisk into the leader's evening of calls, and
+// the Engine that decides which sessions this instance drives.
+package ivr
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/supporterbase/callingsessions/ari"
+	"github.com/supporterbase/callingsessions/queue"
+)
+
+// Phone is what the flow needs of the telephony adapter: the Telephony
+// commands, and events of the legs it routes to a session's mailbox.
+// ari.Client implements it.
+type Phone interface {
+	ari.Telephony
+	Route(id string, m *ari.Mailbox)
+	Unroute(id string)
+	Unrouted() *ari.Mailbox
+}
+
+// Clock tells the time and runs timers; tests use a fake one.
+type Clock interface {
+	Now() time.Time
+	AfterFunc(d time.Duration, f func()) Timer
+}
+
+// Timer is a pending AfterFunc.
+type Timer = interface{ Stop() bool }
+
+// Config of an Engine.
+type Config struct {
+	// Driver names this instance in phone leases. A restarted instance
+	// keeps its name and finds its own calls at once; another instance
+	// takes them over when the lease runs out.
+	Driver string
+	// Node names the Asterisk the calls go through, kept on call records.
+	Node string
+	// Lease is how long a phone is this instance's without renewal (on
+	// Clock); it is renewed, and other instances' expired leases looked
+	// for, every RenewEvery (wall time; Lease/3 by default).
+	Lease        time.Duration
+	RenewEvery   time.Duration
+	MailboxLimit int
+	Clock        Clock
+	Logger       *slog.Logger
+	Registerer   prometheus.Registerer
+}
+
+// Engine drives the sessions whose leaders want their phone (R4): it takes
+// phone requests under a lease, runs a driver per session, hands Asterisk's
+// connection changes to reconciliation, and gives up sessions whose phone
+// was hung up in the panel or taken over.
+type Engine struct {
+	store   *queue.Store
+	tel     Phone
+	cfg     Config
+	clock   Clock
+	log     *slog.Logger
+	metrics *metrics
+	wake    chan struct{}
+
+	mu      sync.Mutex
+	drivers map[int64]*driver
+	wg      sync.WaitGroup
+}
+
+// New returns an engine; Run starts it.
+func New(store *queue.Store, tel Phone, cfg Config) (*Engine, error) {
+	if cfg.Driver == "" || len(cfg.Driver) > queue.MaxDriverLen {
+		return nil, queue.FieldErrorf("driver", "an instance name of 1 to %d bytes is required", queue.MaxDriverLen)
+	}
+	if cfg.Lease == 0 {
+		cfg.Lease = 30 * time.Second
+	}
+	if cfg.Lease < time.Second {
+		return nil, queue.FieldErrorf("lease", "must be at least 1s")
+	}
+	if cfg.RenewEvery == 0 {
+		cfg.RenewEvery = cfg.Lease / 3
+	}
+	if cfg.MailboxLimit == 0 {
+		cfg.MailboxLimit = 1000
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = SystemClock{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	m, err := newMetrics(cfg.Registerer)
+	if err != nil {
+		return nil, err
+	}
+	return &Engine{store: store, tel: tel, cfg: cfg, clock: cfg.Clock, log: cfg.Logger,
+		metrics: m, wake: make(chan struct{}, 1), drivers: map[int64]*driver{}}, nil
+}
+
+// Run drives sessions until ctx ends, then returns once every driver has
+// stopped. Calls in progress are left to the next instance (R10.5).
+func (e *Engine) Run(ctx context.Context) error {
+	defer e.wg.Wait()
+	go e.listen(ctx)
+	e.reconcile(ctx)
+	renew := time.NewTicker(e.cfg.RenewEvery)
+	defer renew.Stop()
+	unrouted := e.tel.Unrouted()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-e.wake:
+			e.manage(ctx)
+		case <-renew.C:
+			e.manage(ctx)
+		case <-unrouted.Ready():
+			for _, ev := range unrouted.Take() {
+				if ev.Kind == ari.Connected {
+					e.reconcile(ctx)
+					continue
+				}
+				e.log.Debug("event for no session", "kind", ev.Kind, "channel_id", ev.Channel, "bridge_id", ev.Bridge)
+			}
+		}
+	}
+}
+
+// Wake makes the engine look for phone requests now.
+func (e *Engine) Wake() {
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+// listen wakes the engine on every phone request or hang-up in any
+// instance, reconnecting while ctx lasts; a missed notification costs at
+// most one renewal period.
+func (e *Engine) listen(ctx context.Context) {
+	for ctx.Err() == nil {
+		err := e.store.Listen(ctx, func(n queue.Notification) {
+			if n.Kind == "phone" {
+				e.Wake()
+			}
+		})
+		if err != nil && ctx.Err() == nil {
+			e.log.Warn("listening for phone requests", "err", err)
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
+		}
+		e.Wake()
+	}
+}
+
+// manage renews this instance's leases, stops driving the sessions it lost
+// (hung up in the panel, or taken over), and starts the new ones.
+func (e *Engine) manage(ctx context.Context) {
+	held, err := e.store.RenewPhones(ctx, e.cfg.Driver, e.cfg.Lease)
+	if err != nil {
+		e.log.Warn("renewing phone leases", "err", err)
+		return
+	}
+	e.dropLost(held)
+	phones, err := e.store.TakePhones(ctx, e.cfg.Driver, e.cfg.Lease, 100)
+	if err != nil {
+		e.log.Warn("taking phone requests", "err", err)
+		return
+	}
+	for _, p := range phones {
+		if e.driving(p.SessionID) {
+			continue
+		}
+		if p.TakenFrom != "" {
+			if err := e.takeOver(ctx, p); err != nil {
+				e.log.Error("taking over a session", "session_id", p.SessionID, "err", err)
+				continue
+			}
+			if e.driving(p.SessionID) {
+				continue // adopted
+			}
+		}
+		if err := e.start(ctx, p); err != nil {
+			e.log.Error("starting a session's phone", "session_id", p.SessionID, "err", err)
+		}
+	}
+}
+
+// dropLost tells drivers of sessions not in held to hang up.
+func (e *Engine) dropLost(held []int64) {
+	keep := make(map[int64]bool, len(held))
+	for _, id := range held {
+		keep[id] = true
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for id, d := range e.drivers {
+		if !keep[id] {
+			d.send(event{kind: phoneUnwanted})
+		}
+	}
+}
+
+// Driving reports whether this engine drives the session's phone call now.
+func (e *Engine) Driving(sessionID int64) bool { return e.driving(sessionID) }
+
+func (e *Engine) driving(sessionID int64) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	_, ok := e.drivers[sessionID]
+	return ok
+}
+
+// start rings the leader of a newly taken phone request (R4.1).
+func (e *Engine) start(ctx context.Context, p queue.PhoneRequest) error {
+	org, leader, err := e.people(ctx, p)
+	if err != nil {
+		// Nobody can be rung: give the request up rather than retry it forever.
+		return errors.Join(err, e.store.PhoneDone(ctx, p.OrganisationID, p.SessionID, e.cfg.Driver))
+	}
+	rec, err := e.store.StartLeaderCall(ctx, p.OrganisationID, p.SessionID)
+	if queue.ErrorCode(err) == queue.ECONFLICT {
+		// The leader's leg is live, left by an earlier run of this instance:
+		// reconciliation adopts or ends it.
+		e.reconcile(ctx)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	d := e.newDriver(org, leader, newCall(p.SessionID, rec.ID))
+	if err := d.ringLeader(ctx); err != nil {
+		return err
+	}
+	e.launch(ctx, d)
+	return nil
+}
+
+// launch runs a driver until its call is done.
+func (e *Engine) launch(ctx context.Context, d *driver) {
+	if d.call.Done() {
+		return
+	}
+	e.mu.Lock()
+	e.drivers[d.call.SessionID] = d
+	e.mu.Unlock()
+	e.metrics.sessions.Inc()
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		defer e.metrics.sessions.Dec()
+		d.run(ctx)
+		e.mu.Lock()
+		delete(e.drivers, d.call.SessionID)
+		e.mu.Unlock()
+	}()
+}
+
+// people loads the organisation's settings and the leader a phone request
+// is for.
+func (e *Engine) people(ctx context.Context, p queue.PhoneRequest) (queue.Organisation, queue.User, error) {
+	org, err := e.store.Organisation(ctx, p.OrganisationID)
+	if err != nil {
+		return org, queue.User{}, err
+	}
+	sess, err := e.store.Session(ctx, p.OrganisationID, p.SessionID)
+	if err != nil {
+		return org, queue.User{}, err
+	}
+	leader, err := e.store.User(ctx, p.OrganisationID, sess.LeaderID)
+	if err == nil && leader.Mobile == "" {
+		err = errors.New("the leader has no mobile number")
+	}
+	return org, leader, err
+}
+
+// SystemClock is the wall clock.
+type SystemClock struct{}
+
+// Now returns the current time.
+func (SystemClock) Now() time.Time { return time.Now() }
+
+// AfterFunc runs f after d.
+func (SystemClock) AfterFunc(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }

@@ -1,0 +1,49 @@
+package ivr
+
+import "strings"
+
+// The leader's keypad (R4.3).
+const (
+	// KeyEndCall, during a connected call, ends the supporter's leg (and,
+	// while a supporter rings, stops ringing them).
+	KeyEndCall = "*"
+	// In wrap-up any key dials the next supporter; these also log the last
+	// one, when nothing was logged for that call in the panel yet.
+	KeyContacted    = "1"
+	KeyNotContacted = "2"
+	KeyWrongNumber  = "9"
+)
+
+// isKey reports whether d is a key of a phone's keypad. DTMF A-D exist but
+// no phone a leader holds has them: they are ignored as unknown (R12).
+func isKey(d string) bool {
+	return len(d) == 1 && strings.Contains("0123456789*#", d)
+}
+
+// onKey is a key the leader pressed.
+func (c *Call) onKey(d string) []command {
+	if !isKey(d) {
+		return nil
+	}
+	switch c.state {
+	case dialling, connected:
+		if d == KeyEndCall && c.supporter != nil {
+			return []command{{kind: hangup, channel: c.supporter.channel}}
+		}
+	case wrapUp:
+		cmds := c.stopPlaying()
+		if c.last != nil && !c.logged {
+			switch d {
+			case KeyContacted, KeyNotContacted:
+				c.logged = true
+				cmds = append(cmds, command{kind: logContact, callID: c.last.callID, supporter: c.last.supporterID, contacted: d == KeyContacted})
+			case KeyWrongNumber:
+				c.logged = true
+				cmds = append(cmds, command{kind: removeWrongNumber, callID: c.last.callID, supporter: c.last.supporterID})
+			}
+		}
+		c.state = claiming
+		return append(cmds, command{kind: claimSupporter})
+	}
+	return nil
+}

@@ -1,0 +1,39 @@
+package ivr
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// metrics of the call flow (R11.2).
+type metrics struct {
+	calls             *prometheus.CounterVec // by leg and outcome
+	sessions          prometheus.Gauge       // sessions this instance drives now
+	refused           prometheus.Counter
+	answerToFirstDial prometheus.Histogram
+	keyToDial         prometheus.Histogram
+}
+
+// latencyBuckets span 1 ms to about 4 s.
+var latencyBuckets = prometheus.ExponentialBuckets(0.001, 2, 13)
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	m := &metrics{
+		calls: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "callingd_calls_total",
+			Help: "Call legs ended, by leg (leader, supporter) and outcome."}, []string{"leg", "outcome"}),
+		sessions: prometheus.NewGauge(prometheus.GaugeOpts{Name: "callingd_sessions_in_progress",
+			Help: "Sessions whose phone call this instance drives now."}),
+		refused: prometheus.NewCounter(prometheus.CounterOpts{Name: "callingd_dial_refused_total",
+			Help: "Numbers the dial guard refused (outside the allowed destinations, premium rate)."}),
+		answerToFirstDial: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "callingd_answer_to_first_dial_seconds",
+			Help: "From the leader answering to the first supporter dialled.", Buckets: latencyBuckets}),
+		keyToDial: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "callingd_key_to_dial_seconds",
+			Help: "From the leader's keypress in wrap-up to the next supporter dialled.", Buckets: latencyBuckets}),
+	}
+	if reg == nil {
+		return m, nil
+	}
+	for _, c := range []prometheus.Collector{m.calls, m.sessions, m.refused, m.answerToFirstDial, m.keyToDial} {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
