@@ -82,7 +82,7 @@ run: db-create build
 	export CALLINGD_DATABASE_URL='$(DB_URL)'
 	$(BIN)/callingd migrate
 	$(BIN)/callingd demo
-	exec $(BIN)/callingd serve --listen $(LISTEN)
+	exec $(BIN)/callingd serve --listen $(LISTEN) --simulate
 
 vet:
 	go vet ./...

@@ -5,9 +5,11 @@ package web
 import (
 	"context"
 	"embed"
+	"fmt"
 	"html/template"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -29,6 +31,19 @@ type Server struct {
 	log     *slog.Logger
 	metrics *prometheus.Registry
 	latency *prometheus.HistogramVec
+	checks  []readyCheck
+}
+
+// readyCheck is a dependency /readyz reports on besides the database.
+type readyCheck struct {
+	name  string
+	check func() error
+}
+
+// AddReadyCheck makes /readyz also depend on check (e.g. "asterisk": the
+// events websocket is up). Call before serving.
+func (s *Server) AddReadyCheck(name string, check func() error) {
+	s.checks = append(s.checks, readyCheck{name, check})
 }
 
 // New returns a server over store; metrics are registered on reg, which
@@ -83,18 +98,34 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	_, _ = w.Write([]byte("ok\n"))
 }
 
-// readyz answers 200 only when the database answers within a second.
+// readyz answers 200 only when the database answers within a second and
+// every added check (Asterisk) passes; the body lists each.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), time.Second)
 	defer cancel()
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	var body strings.Builder
+	ready := true
 	if err := s.store.Ping(ctx); err != nil {
 		s.log.Warn("not ready: database", "err", err)
-		w.WriteHeader(http.StatusServiceUnavailable)
-		_, _ = w.Write([]byte("database: unreachable\n"))
-		return
+		ready = false
+		body.WriteString("database: unreachable\n")
+	} else {
+		body.WriteString("database: ok\n")
 	}
-	_, _ = w.Write([]byte("database: ok\n"))
+	for _, c := range s.checks {
+		if err := c.check(); err != nil {
+			s.log.Warn("not ready", "check", c.name, "err", err)
+			ready = false
+			fmt.Fprintf(&body, "%s: unreachable\n", c.name)
+		} else {
+			fmt.Fprintf(&body, "%s: ok\n", c.name)
+		}
+	}
+	if !ready {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}
+	_, _ = w.Write([]byte(body.String()))
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {

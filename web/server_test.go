@@ -2,11 +2,13 @@ package web_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -83,5 +85,29 @@ func TestReadyzWithoutDatabase(t *testing.T) {
 	}
 	if status, body := get(t, srv.URL+"/"); status != http.StatusInternalServerError || strings.Contains(body, "127.0.0.1") {
 		t.Fatalf("GET / without a database = %d %q, want 500 without internals", status, body)
+	}
+}
+
+// TestReadyzWithoutAsterisk: /readyz also depends on Asterisk when the
+// server drives calls (R11.2), and says which part is down.
+func TestReadyzWithoutAsterisk(t *testing.T) {
+	t.Parallel()
+	store := queue.NewStore(pgtest.NewPool(t), nil)
+	s := web.New(store, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	var down atomic.Bool
+	s.AddReadyCheck("asterisk", func() error {
+		if down.Load() {
+			return errors.New("events websocket closed")
+		}
+		return nil
+	})
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+	if status, body := get(t, srv.URL+"/readyz"); status != 200 || body != "database: ok\nasterisk: ok\n" {
+		t.Fatalf("GET /readyz = %d %q", status, body)
+	}
+	down.Store(true)
+	if status, body := get(t, srv.URL+"/readyz"); status != http.StatusServiceUnavailable || body != "database: ok\nasterisk: unreachable\n" {
+		t.Fatalf("GET /readyz with Asterisk down = %d %q", status, body)
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/supporterbase/callingsessions/queue"
 	"github.com/supporterbase/callingsessions/queue/pgtest"
 )
 
@@ -216,12 +217,99 @@ func TestServeAnswersReadyz(t *testing.T) {
 
 func waitForURL(t *testing.T, out *syncBuffer) string {
 	t.Helper()
-	re := regexp.MustCompile(`http://\S+/`)
+	re := regexp.MustCompile(`Serving the panel at (http://\S+/)`)
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if u := re.FindString(out.String()); u != "" {
-			return u
+		if m := re.FindStringSubmatch(out.String()); m != nil {
+			return m[1]
 		}
 	}
 	t.Fatalf("serve printed no URL: %q", out.String())
 	return ""
+}
+
+// TestServeWithSimulatedPhones: `make run`'s phone network. A Start click in
+// the demo organisation rings the captain's mobile on the simulator, and
+// /readyz reports Asterisk (R4.1, R11.2).
+func TestServeWithSimulatedPhones(t *testing.T) {
+	t.Parallel()
+	db := pgtest.NewDatabase(t)
+	if r := callingd(t, db, "", nil, "demo"); r.code != 0 {
+		t.Fatalf("demo: %s", r.stderr)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut syncBuffer
+	env := &environment{stdout: &out, stderr: &errOut, stdin: strings.NewReader(""),
+		getenv: func(k string) string {
+			if k == "CALLINGD_DATABASE_URL" {
+				return db
+			}
+			return ""
+		}}
+	done := make(chan int)
+	go func() { done <- run(ctx, env, []string{"serve", "--listen", "127.0.0.1:0", "--simulate", "--instance", "test"}) }()
+	panel := waitForURL(t, &out)
+	sim := regexp.MustCompile(`Simulated phone network at (http://\S+)/ari`).FindStringSubmatch(out.String())
+	if sim == nil {
+		t.Fatalf("no simulator URL in %q", out.String())
+	}
+	eventually(t, "asterisk ready", func() bool {
+		status, body := getBody(t, panel+"readyz")
+		return status == 200 && strings.Contains(body, "asterisk: ok")
+	})
+
+	pool, err := pgxpool.New(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	store := queue.NewStore(pool, queue.SystemClock{})
+	org, err := store.OrganisationBySlug(ctx, "demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	captain, err := store.UserByEmail(ctx, org.ID, "captain@demo.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var listID int64
+	if err := pool.QueryRow(ctx, `SELECT l.id FROM call_lists l JOIN supporter_groups g ON g.id = l.group_id
+		WHERE g.name = 'North Branch' ORDER BY l.id LIMIT 1`).Scan(&listID); err != nil {
+		t.Fatal(err)
+	}
+	sess, _, err := store.StartSession(ctx, captain, listID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.RequestPhone(ctx, captain, sess.ID); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the captain's phone rings", func() bool {
+		_, body := getBody(t, sim[1]+"/sim/channels")
+		return strings.Contains(body, captain.Mobile)
+	})
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("serve exit %d after interrupt: %s", code, errOut.String())
+	}
+}
+
+func getBody(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatalf("waited in vain for %s", what)
 }

@@ -20,7 +20,9 @@ import (
 func runServe(ctx context.Context, env *environment, args []string) error {
 	fs := newFlagSet(env, "serve", "serve [flags]", `
 Migrate the database, then serve the web panel, /healthz, /readyz (200 when
-the database answers) and /metrics (Prometheus) until interrupted.`)
+the database, and Asterisk if configured, answer) and /metrics (Prometheus)
+until interrupted. With --ari-url (or --simulate), also drive calling
+sessions: ring leaders, bridge supporters, follow the keypad.`)
 	dbURL := databaseFlag(env, fs)
 	listen := fs.String("listen", envOr(env, "CALLINGD_LISTEN", "127.0.0.1:8080"),
 		"address to serve HTTP on (env CALLINGD_LISTEN)")
@@ -30,6 +32,7 @@ the database answers) and /metrics (Prometheus) until interrupted.`)
 		"least severe level logged: debug, info, warn or error (env CALLINGD_LOG_LEVEL)")
 	announce := fs.String("announce-every", envOr(env, "CALLINGD_ANNOUNCE_EVERY", queue.AnnounceEvery.String()),
 		"how often changes are announced to dashboards and other instances: the most they lag (env CALLINGD_ANNOUNCE_EVERY)")
+	phones := addTelephonyFlags(env, fs)
 	if err := parseFlags(env, fs, args); err != nil {
 		return err
 	}
@@ -61,8 +64,19 @@ the database answers) and /metrics (Prometheus) until interrupted.`)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	panel := web.New(store, log, reg)
+	tel, err := startTelephony(ctx, env, phones, store, log, reg)
+	if err != nil {
+		return err
+	}
+	if tel != nil {
+		panel.AddReadyCheck("asterisk", tel.ready)
+		stopped := make(chan struct{})
+		go func() { defer close(stopped); tel.run(ctx, log) }()
+		defer func() { <-stopped }()
+	}
 	srv := &http.Server{
-		Handler:           web.New(store, log, reg).Handler(),
+		Handler:           panel.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}

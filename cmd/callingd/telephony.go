@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/supporterbase/callingsessions/ari"
+	"github.com/supporterbase/callingsessions/ari/arisim"
+	"github.com/supporterbase/callingsessions/ivr"
+	"github.com/supporterbase/callingsessions/queue"
+)
+
+// telephonyFlags configure the Asterisk side of serve (R10.1, R10.2).
+type telephonyFlags struct {
+	url, username, password, application, dialString *string
+	instance                                         *string
+	simulate                                         *bool
+}
+
+func addTelephonyFlags(env *environment, fs *flag.FlagSet) telephonyFlags {
+	host, _ := os.Hostname()
+	return telephonyFlags{
+		url: fs.String("ari-url", envOr(env, "CALLINGD_ARI_URL", ""),
+			"Asterisk's ARI root, e.g. http://asterisk:8088/ari; empty serves the panel without calling (env CALLINGD_ARI_URL)"),
+		username: fs.String("ari-username", envOr(env, "CALLINGD_ARI_USERNAME", "callingd"),
+			"ARI user of ari.conf (env CALLINGD_ARI_USERNAME)"),
+		password: fs.String("ari-password", envOr(env, "CALLINGD_ARI_PASSWORD", ""),
+			"ARI password of ari.conf (env CALLINGD_ARI_PASSWORD)"),
+		application: fs.String("ari-application", envOr(env, "CALLINGD_ARI_APPLICATION", "callingd"),
+			"Stasis application name; give each instance its own (env CALLINGD_ARI_APPLICATION)"),
+		dialString: fs.String("ari-dial-string", envOr(env, "CALLINGD_ARI_DIAL_STRING", "PJSIP/{number}@trunk"),
+			"endpoint for outbound legs, {number} replaced by the E.164 number (env CALLINGD_ARI_DIAL_STRING)"),
+		instance: fs.String("instance", envOr(env, "CALLINGD_INSTANCE", host),
+			"this instance's name in call leases; keep it across restarts so calls are adopted (env CALLINGD_INSTANCE)"),
+		simulate: fs.Bool("simulate", envOr(env, "CALLINGD_SIMULATE", "") == "true",
+			"use the built-in ARI simulator as the phone network, for demos (env CALLINGD_SIMULATE=true)"),
+	}
+}
+
+// telephony is the running Asterisk side: the ARI client and the engine
+// that drives sessions.
+type telephony struct {
+	client *ari.Client
+	engine *ivr.Engine
+	sim    *arisim.Sim // with --simulate
+}
+
+// startTelephony connects to Asterisk (or starts the simulator) and runs
+// the call flow until ctx ends. It returns nil, nil when no Asterisk is
+// configured.
+func startTelephony(ctx context.Context, env *environment, f telephonyFlags, store *queue.Store,
+	log *slog.Logger, reg prometheus.Registerer) (*telephony, error) {
+	t := &telephony{}
+	url, password := *f.url, *f.password
+	if *f.simulate {
+		if url != "" {
+			return nil, queue.FieldErrorf("simulate", "give either --simulate or --ari-url, not both")
+		}
+		password = "simulated"
+		sim, err := arisim.Start(arisim.Config{Username: *f.username, Password: password,
+			DefaultScript: arisim.Script{RingFor: 2 * time.Second, HangupAfter: time.Minute}})
+		if err != nil {
+			return nil, err
+		}
+		t.sim, url = sim, sim.URL()
+		fmt.Fprintf(env.stdout, "Simulated phone network at %s; press the leader's keys with\n"+
+			"  curl -X POST %s/sim/phones/+447400123456/keys -d '{\"digits\":\"1\"}'\n",
+			url, strings.TrimSuffix(url, "/ari"))
+	}
+	if url == "" {
+		log.Warn("no Asterisk configured (--ari-url or --simulate): sessions will not ring")
+		return nil, nil
+	}
+	if password == "" {
+		return nil, queue.FieldErrorf("ari-password", "is required with --ari-url")
+	}
+	client, err := ari.Connect(ctx, ari.Config{URL: url, Username: *f.username, Password: password,
+		Application: *f.application, DialString: *f.dialString, Registerer: reg, Logger: log.With("part", "ari")})
+	if err != nil {
+		t.close()
+		return nil, queue.FieldErrorf("ari-url", "%v", err)
+	}
+	t.client = client
+	t.engine, err = ivr.New(store, client, ivr.Config{Driver: *f.instance, Node: url,
+		Logger: log.With("part", "ivr"), Registerer: reg})
+	if err != nil {
+		t.close()
+		return nil, err
+	}
+	return t, nil
+}
+
+// run drives sessions until ctx ends.
+func (t *telephony) run(ctx context.Context, log *slog.Logger) {
+	if err := t.engine.Run(ctx); err != nil {
+		log.Error("call flow stopped", "err", err)
+	}
+	t.close()
+}
+
+func (t *telephony) close() {
+	if t.client != nil {
+		t.client.Close()
+	}
+	if t.sim != nil {
+		t.sim.Close()
+	}
+}
+
+// ready is /readyz's Asterisk check.
+func (t *telephony) ready() error { return t.client.Ready() }
