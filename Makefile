@@ -32,6 +32,7 @@ help:
 	@echo "make run    start PostgreSQL, migrate, seed the demo organisation, serve the panel"
 	@echo "make test   go vet + go test -race ./... against a private PostgreSQL (port $(PGPORT))"
 	@echo "make bench  benchmarks, one 'BENCH <name> <value> <unit>' line per figure"
+	@echo "make prompts  generate the Asterisk prompts (espeak-ng + sox) into asterisk-config/sounds"
 	@echo "make db-stop / db-reset   stop / wipe the private PostgreSQL cluster"
 
 # Debian packages the tests need, installed only when missing.
@@ -87,7 +88,10 @@ run: db-create build
 vet:
 	go vet ./...
 
+include asterisk-config/prompts.mk
+
 test: db-start vet
+	bash asterisk-config/check.sh
 	CALLINGD_TEST_DATABASE_URL='$(ADMIN_URL)' go test -race -count=1 -timeout 8m ./...
 
 bench: db-start build

@@ -2,26 +2,23 @@ package ivr
 
 import "github.com/supporterbase/callingsessions/queue"
 
-// Prompts the leader hears, by name. asterisk-config/ generates each as
-// 8 kHz audio under sounds/callingd/ (make prompts); the simulator accepts
-// any name.
+// Prompts the leader hears, by name. Their words are in
+// asterisk-config/prompts.txt, from which `make prompts` generates 8 kHz
+// audio for Asterisk (asterisk-config/check.sh checks every name here has
+// words); the simulator accepts any name.
 const (
-	promptConnecting       = "sound:callingd/connecting"        // "Connecting you to your first supporter."
-	promptBusy             = "sound:callingd/busy"              // "The line was busy. Press any key for the next supporter."
-	promptNoAnswer         = "sound:callingd/no-answer"         // "No answer. Press any key for the next supporter."
-	promptFailed           = "sound:callingd/call-failed"       // "The call could not be connected. Press any key for the next supporter."
-	promptWrapUp           = "sound:callingd/wrap-up"           // "Press 1 if you made contact, 2 if not, 9 for a wrong number, or any key for the next supporter."
-	promptCycleComplete    = "sound:callingd/cycle-complete"    // "This cycle is complete. Goodbye."
-	promptLinesBusy        = "sound:callingd/lines-busy"        // "All lines are busy. Press any key to try again."
-	promptTechnicalProblem = "sound:callingd/technical-problem" // "Sorry, something went wrong. Press any key to try again."
+	promptConnecting       = "sound:callingd/connecting"
+	promptBusy             = "sound:callingd/busy"
+	promptNoAnswer         = "sound:callingd/no-answer"
+	promptFailed           = "sound:callingd/call-failed"
+	promptWrapUp           = "sound:callingd/wrap-up"
+	promptCycleComplete    = "sound:callingd/cycle-complete"
+	promptLinesBusy        = "sound:callingd/lines-busy"
+	promptTechnicalProblem = "sound:callingd/technical-problem"
 
 	// mediaRingback is what the leader hears while a supporter rings (R4.2).
 	mediaRingback = "tone:ring"
 )
-
-// Prompts lists every prompt the flow plays, for asterisk-config.
-var Prompts = []string{promptConnecting, promptBusy, promptNoAnswer, promptFailed, promptWrapUp,
-	promptCycleComplete, promptLinesBusy, promptTechnicalProblem}
 
 // outcomePrompt tells the leader how a supporter's leg ended (R4.2).
 var outcomePrompt = map[queue.Outcome]string{
