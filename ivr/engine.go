@@ -99,8 +99,27 @@ func New(store *queue.Store, tel Phone, cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Engine{store: store, tel: tel, cfg: cfg, clock: cfg.Clock, log: cfg.Logger,
-		metrics: m, wake: make(chan struct{}, 1), drivers: map[int64]*driver{}}, nil
+	e := &Engine{store: store, tel: tel, cfg: cfg, clock: cfg.Clock, log: cfg.Logger,
+		metrics: m, wake: make(chan struct{}, 1), drivers: map[int64]*driver{}}
+	if cfg.Registerer != nil {
+		live := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "callingd_live_calls",
+			Help: "Call legs (leaders' and supporters') of the sessions this instance drives."}, e.liveLegs)
+		if err := cfg.Registerer.Register(live); err != nil {
+			return nil, err
+		}
+	}
+	return e, nil
+}
+
+// liveLegs counts the legs the drivers hold now.
+func (e *Engine) liveLegs() float64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	n := 0
+	for _, d := range e.drivers {
+		n += len(d.channels())
+	}
+	return float64(n)
 }
 
 // Run drives sessions until ctx ends, then returns once every driver has
