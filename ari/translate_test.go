@@ -17,7 +17,7 @@ import (
 )
 
 // transcriptsDir holds recordings of a real Asterisk 22 (see its README).
-const transcriptsDir = "../../shared/asterisk-ari/transcripts"
+const transcriptsDir = "arisim/testdata/transcripts"
 
 // offlineClient is a Client with no connection, to feed raw websocket
 // messages to handle.

@@ -16,7 +16,7 @@ import (
 )
 
 // transcriptsDir holds the recordings of a real Asterisk 22.
-const transcriptsDir = "../../../shared/asterisk-ari/transcripts"
+const transcriptsDir = "testdata/transcripts"
 
 // recordedEndpoints are the PJSIP endpoints the recorder's Asterisk had.
 var recordedEndpoints = []string{"answer", "busy", "congestion", "notfound", "noanswer", "hangup", "dtmf"}
@@ -290,4 +290,26 @@ func shape(v any) []string {
 	walk("", v)
 	sort.Strings(out)
 	return slices.Compact(out)
+}
+
+// TestTranscriptsCopyIsCurrent: the repository's copy of the recordings is
+// the shared reference's, when the reference is next to the repository.
+func TestTranscriptsCopyIsCurrent(t *testing.T) {
+	t.Parallel()
+	const shared = "../../../shared/asterisk-ari/transcripts"
+	files, err := os.ReadDir(shared)
+	if err != nil {
+		t.Logf("no shared reference at %s to compare with (%v); the copy stands", shared, err)
+		return
+	}
+	for _, f := range files {
+		want, err := os.ReadFile(filepath.Join(shared, f.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(filepath.Join(transcriptsDir, f.Name()))
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("testdata/transcripts/%s differs from the shared reference (%v): copy it again", f.Name(), err)
+		}
+	}
 }
