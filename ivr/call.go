@@ -39,12 +39,29 @@ type leg struct {
 // record, so a restarted server can match channels to records (R10.5).
 func channelFor(callID int64) string { return fmt.Sprintf("callingd-%d", callID) }
 
+// bridgeFor names the bridge of a session's phone call, after its leader
+// leg's record, so reconciliation can tell whose it is.
+func bridgeFor(sessionID, leaderCallID int64) string {
+	return fmt.Sprintf("callingd-session-%d-%d", sessionID, leaderCallID)
+}
+
+// bridgeLeader is the leader channel a bridge named by bridgeFor belongs
+// to, or "" for a bridge we did not name.
+func bridgeLeader(bridgeID string) string {
+	var sessionID, leaderCallID int64
+	if _, err := fmt.Sscanf(bridgeID, "callingd-session-%d-%d", &sessionID, &leaderCallID); err != nil ||
+		bridgeFor(sessionID, leaderCallID) != bridgeID {
+		return ""
+	}
+	return channelFor(leaderCallID)
+}
+
 // newCall is a session's call whose leader leg (a call record) is being
 // dialled.
 func newCall(sessionID, leaderCallID int64) *Call {
 	return &Call{SessionID: sessionID, state: ringingLeader,
 		leader: leg{callID: leaderCallID, channel: channelFor(leaderCallID)},
-		bridge: fmt.Sprintf("callingd-session-%d-%d", sessionID, leaderCallID)}
+		bridge: bridgeFor(sessionID, leaderCallID)}
 }
 
 // State names where the call is, for logs and metrics.

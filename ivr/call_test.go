@@ -180,3 +180,17 @@ func TestWrapUpLogsOnce(t *testing.T) {
 		t.Fatalf("second key: %s", got)
 	}
 }
+
+func TestBridgeLeader(t *testing.T) {
+	t.Parallel()
+	for id, want := range map[string]string{
+		bridgeFor(7, 12):              "callingd-12",
+		"callingd-session-7-12-extra": "",
+		"someone-else":                "",
+		"callingd-session-x-1":        "",
+	} {
+		if got := bridgeLeader(id); got != want {
+			t.Errorf("bridgeLeader(%q) = %q, want %q", id, got, want)
+		}
+	}
+}

@@ -115,7 +115,7 @@ func (d *driver) step(ctx context.Context, ev event) {
 	before := d.call.state
 	pending := []event{ev}
 	if ev.kind == fromAsterisk && ev.ari.Kind == ari.Connected {
-		pending = d.lostLegs(ev)
+		pending = d.lostLegs(ctx, ev)
 	}
 	for len(pending) > 0 {
 		next := pending[0]
@@ -130,8 +130,12 @@ func (d *driver) step(ctx context.Context, ev event) {
 
 // lostLegs turns a reconnect's list of surviving channels into the ends of
 // this call's legs that vanished during the gap, dialled before the list
-// was taken (R10.5).
-func (d *driver) lostLegs(ev event) []event {
+// was taken (R10.5). Events already received come first: a leg that ended
+// after the reconnect has its true end waiting in the mailbox.
+func (d *driver) lostLegs(ctx context.Context, ev event) []event {
+	for _, e := range d.mailbox.Take() {
+		d.step(ctx, event{kind: fromAsterisk, ari: e})
+	}
 	var lost []event
 	for _, ch := range d.channels() {
 		if ev.channels[ch] || d.dialledAt[ch].After(ev.at) {

@@ -127,10 +127,11 @@ func (e *Engine) liveLegs() float64 {
 func (e *Engine) Run(ctx context.Context) error {
 	defer e.wg.Wait()
 	go e.listen(ctx)
-	e.reconcile(ctx)
+	e.reconcile(ctx, false)
 	renew := time.NewTicker(e.cfg.RenewEvery)
 	defer renew.Stop()
 	unrouted := e.tel.Unrouted()
+	gap := false // events were lost: the websocket was down
 	for {
 		select {
 		case <-ctx.Done():
@@ -141,8 +142,13 @@ func (e *Engine) Run(ctx context.Context) error {
 			e.manage(ctx)
 		case <-unrouted.Ready():
 			for _, ev := range unrouted.Take() {
-				if ev.Kind == ari.Connected {
-					e.reconcile(ctx)
+				switch ev.Kind {
+				case ari.Disconnected:
+					gap = true
+					continue
+				case ari.Connected:
+					e.reconcile(ctx, gap)
+					gap = false
 					continue
 				}
 				e.log.Debug("event for no session", "kind", ev.Kind, "channel_id", ev.Channel, "bridge_id", ev.Bridge)
@@ -249,7 +255,7 @@ func (e *Engine) start(ctx context.Context, p queue.PhoneRequest) error {
 	if queue.ErrorCode(err) == queue.ECONFLICT {
 		// The leader's leg is live, left by an earlier run of this instance:
 		// reconciliation adopts or ends it.
-		e.reconcile(ctx)
+		e.reconcile(ctx, false)
 		return nil
 	}
 	if err != nil {

@@ -15,15 +15,15 @@ const causeLost = "channel lost while the server or Asterisk was away"
 // the live call records this instance answers for (R10.5). It runs on start
 // and after every reconnect of the events websocket, because Asterisk does
 // not replay the events of the gap:
-//   - a session driven here hears of its legs that vanished, as if they had
-//     ended;
+//   - after a gap (gap set), a session driven here hears of its legs that
+//     vanished, as if they had ended;
 //   - a session whose calls a previous run of this instance (or a dead one)
 //     left behind is adopted when its leader is still on the line, else its
 //     records are ended and its channels hung up;
 //   - channels and bridges nobody accounts for are hung up and destroyed.
 //
 // No record stays live forever, and no leader is left in silence.
-func (e *Engine) reconcile(ctx context.Context) {
+func (e *Engine) reconcile(ctx context.Context, gap bool) {
 	snapshot := time.Now()
 	app, err := e.tel.Application(ctx)
 	if err != nil {
@@ -39,7 +39,9 @@ func (e *Engine) reconcile(ctx context.Context) {
 		for _, ch := range d.channels() {
 			known[ch] = true
 		}
-		d.send(event{kind: fromAsterisk, ari: ari.Event{Kind: ari.Connected}, channels: inApp, at: snapshot})
+		if gap {
+			d.send(event{kind: fromAsterisk, ari: ari.Event{Kind: ari.Connected}, channels: inApp, at: snapshot})
+		}
 	}
 	e.mu.Unlock()
 
@@ -89,11 +91,15 @@ func (e *Engine) adoptOrEnd(ctx context.Context, calls []queue.CallRecord, inApp
 	p, wanted, err := e.store.PhoneWanted(ctx, calls[0].OrganisationID, calls[0].SessionID)
 	ours := err == nil && wanted && p.Driver == e.cfg.Driver
 	if leader == nil || !inApp[leader.ChannelID] || !ours {
+		e.log.Info("reconcile: ending a session's leftover legs", "session_id", calls[0].SessionID,
+			"leader_alive", leader != nil && inApp[leader.ChannelID], "ours", ours, "driver", p.Driver)
 		e.endLeftovers(ctx, calls, ours && release)
 		return nil
 	}
 	c := adoptCall(*leader, supporter, inApp, bridges)
 	if supporter != nil && (c.supporter == nil) {
+		e.log.Info("reconcile: ending a supporter leg that cannot be adopted", "call_id", supporter.ID,
+			"answered", supporter.AnsweredAt != nil, "channel_alive", inApp[supporter.ChannelID], "bridge_alive", bridges[c.bridge])
 		e.endLeftovers(ctx, []queue.CallRecord{*supporter}, false)
 	}
 	org, user, err := e.people(ctx, p)
@@ -196,7 +202,8 @@ func (e *Engine) takeOver(ctx context.Context, p queue.PhoneRequest) error {
 }
 
 // hangUpStrays ends channels and bridges of the application that no live
-// record accounts for.
+// record accounts for. known holds the channels of live records (any
+// instance's) and the bridges this one keeps.
 func (e *Engine) hangUpStrays(ctx context.Context, app ari.AppState, known map[string]bool) {
 	e.mu.Lock()
 	for _, d := range e.drivers {
@@ -215,7 +222,8 @@ func (e *Engine) hangUpStrays(ctx context.Context, app ari.AppState, known map[s
 		}
 	}
 	for _, b := range app.BridgeIDs {
-		if !known[b] {
+		// A bridge whose leader leg is live is its session's, whoever drives it.
+		if !known[b] && !known[bridgeLeader(b)] {
 			if err := ignoreGone(e.tel.DestroyBridge(ctx, b)); err != nil {
 				e.log.Warn("reconcile: destroying a stray bridge", "bridge_id", b, "err", err)
 			}

@@ -160,7 +160,7 @@ func (r *rig) wait(what string, cond func() bool) {
 	deadline := time.Now().Add(15 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
-			r.t.Fatalf("waited in vain for %s; channels: %+v", what, r.sim.Channels())
+			r.t.Fatalf("waited in vain for %s; channels: %+v\ncall records:\n%s", what, r.sim.Channels(), r.allRecords())
 		}
 		r.clock.Advance(100 * time.Millisecond)
 		time.Sleep(2 * time.Millisecond)
@@ -269,4 +269,23 @@ type testWriter struct{ t *testing.T }
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
 	return len(p), nil
+}
+
+// allRecords describes every call record, for failure messages.
+func (r *rig) allRecords() string {
+	rows, err := r.store.Pool().Query(context.Background(), `SELECT concat_ws(' ', id, session_id, leg, supporter_id,
+		channel_id, state, outcome, hangup_cause, hangup_cause_text) FROM call_records ORDER BY id`)
+	if err != nil {
+		return err.Error()
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return err.Error()
+		}
+		b.WriteString(line + "\n")
+	}
+	return b.String()
 }
