@@ -210,12 +210,9 @@ func (s *Sim) sortedChannels() []*channel {
 // dialChannel is POST /channels/{id}/dial. A timeout of 0 (the default)
 // means 30 s, as res/ari/resource_channels.c does.
 func (s *Sim) dialChannel(q *request) reply {
-	c := s.channels[q.path("id")]
+	c, fail := s.stasisChannel(q)
 	if c == nil {
-		return errorReply(http.StatusNotFound, "Channel not found")
-	}
-	if !c.inStasis {
-		return errorReply(http.StatusConflict, "Channel not in Stasis application")
+		return fail
 	}
 	if c.dialled {
 		return errorReply(http.StatusConflict, "Channel is already being dialed")
@@ -266,12 +263,9 @@ func (s *Sim) hangupChannel(q *request) reply {
 // answerChannel is POST /channels/{id}/answer, for inbound legs.
 // Answering a leg that is already up does nothing (ARI documentation).
 func (s *Sim) answerChannel(q *request) reply {
-	c := s.channels[q.path("id")]
+	c, fail := s.stasisChannel(q)
 	if c == nil {
-		return errorReply(http.StatusNotFound, "Channel not found")
-	}
-	if !c.inStasis {
-		return errorReply(http.StatusConflict, "Channel not in Stasis application")
+		return fail
 	}
 	if c.state != "Up" {
 		if c.dialled || c.originated {
@@ -286,12 +280,9 @@ func (s *Sim) answerChannel(q *request) reply {
 // ringChannel is POST and DELETE /channels/{id}/ring: ringing indication
 // to the caller of an inbound leg. No event follows (ARI documentation).
 func (s *Sim) ringChannel(q *request) reply {
-	c := s.channels[q.path("id")]
+	c, fail := s.stasisChannel(q)
 	if c == nil {
-		return errorReply(http.StatusNotFound, "Channel not found")
-	}
-	if !c.inStasis {
-		return errorReply(http.StatusConflict, "Channel not in Stasis application")
+		return fail
 	}
 	return noContent
 }
@@ -356,4 +347,18 @@ func (s *Sim) setVar(c *channel, name, value string, announce bool) {
 			PresentTxt:   "Presentation Allowed, Not Screened",
 		})
 	}
+}
+
+// stasisChannel finds the channel of the request's path, answering 404 for
+// an unknown one and 409 for one not (yet) in Stasis, as Asterisk does for
+// the operations that need an application to control the channel.
+func (s *Sim) stasisChannel(q *request) (*channel, reply) {
+	c := s.channels[q.path("id")]
+	if c == nil {
+		return nil, errorReply(http.StatusNotFound, "Channel not found")
+	}
+	if !c.inStasis {
+		return nil, errorReply(http.StatusConflict, "Channel not in Stasis application")
+	}
+	return c, reply{}
 }

@@ -189,17 +189,10 @@ func TestServeAnswersReadyz(t *testing.T) {
 	t.Parallel()
 	db := pgtest.NewDatabase(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	var out, errOut syncBuffer
-	env := &environment{stdout: &out, stderr: &errOut, stdin: strings.NewReader(""),
-		getenv: func(k string) string {
-			if k == "CALLINGD_DATABASE_URL" {
-				return db
-			}
-			return ""
-		}}
+	env, out, errOut := serveEnv(db)
 	done := make(chan int)
 	go func() { done <- run(ctx, env, []string{"serve", "--listen", "127.0.0.1:0"}) }()
-	url := waitForURL(t, &out)
+	url := waitForURL(t, out)
 	resp, err := http.Get(url + "readyz")
 	if err != nil {
 		t.Fatal(err)
@@ -237,17 +230,10 @@ func TestServeWithSimulatedPhones(t *testing.T) {
 		t.Fatalf("demo: %s", r.stderr)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	var out, errOut syncBuffer
-	env := &environment{stdout: &out, stderr: &errOut, stdin: strings.NewReader(""),
-		getenv: func(k string) string {
-			if k == "CALLINGD_DATABASE_URL" {
-				return db
-			}
-			return ""
-		}}
+	env, out, errOut := serveEnv(db)
 	done := make(chan int)
 	go func() { done <- run(ctx, env, []string{"serve", "--listen", "127.0.0.1:0", "--simulate", "--instance", "test"}) }()
-	panel := waitForURL(t, &out)
+	panel := waitForURL(t, out)
 	sim := regexp.MustCompile(`Simulated phone network at (http://\S+)/ari`).FindStringSubmatch(out.String())
 	if sim == nil {
 		t.Fatalf("no simulator URL in %q", out.String())
@@ -312,4 +298,17 @@ func eventually(t *testing.T, what string, cond func() bool) {
 		}
 	}
 	t.Fatalf("waited in vain for %s", what)
+}
+
+// serveEnv is an environment whose database is db, with its output kept.
+func serveEnv(db string) (env *environment, out, errOut *syncBuffer) {
+	out, errOut = &syncBuffer{}, &syncBuffer{}
+	env = &environment{stdout: out, stderr: errOut, stdin: strings.NewReader(""),
+		getenv: func(k string) string {
+			if k == "CALLINGD_DATABASE_URL" {
+				return db
+			}
+			return ""
+		}}
+	return env, out, errOut
 }
