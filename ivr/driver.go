@@ -76,6 +76,8 @@ func (d *driver) ringLeader(ctx context.Context) error {
 			{kind: recordEnded, callID: c.leader.callID, outcome: queue.OutcomeFailed, causeText: "could not dial: " + err.Error()},
 			{kind: phoneDone}})
 		c.state = done
+		d.e.tel.Unroute(c.leader.channel)
+		d.e.tel.Unroute(c.bridge)
 	}
 	return nil
 }
