@@ -86,6 +86,7 @@ run: db-create build
 	exec $(BIN)/callingd serve --listen $(LISTEN) --simulate
 
 vet:
+	unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	go vet ./...
 
 include asterisk-config/prompts.mk

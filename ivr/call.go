@@ -25,6 +25,10 @@ type Call struct {
 	supporter *leg
 	last      *leg
 	logged    bool // a key already logged last
+	// afterDial is the keypad's log of last, run once the next supporter
+	// is dialled (or nobody is left), so the leader's key reaches the next
+	// dial without waiting for the log's transaction.
+	afterDial []command
 }
 
 // leg is a call leg: its call record, channel and, for a supporter, who.
@@ -212,28 +216,35 @@ func (c *Call) onPlaybackFinished(id string) []command {
 }
 
 func (c *Call) onClaimed(ev event) []command {
+	// The claim always answers the key that asked for it, in the same step:
+	// the keypad's log goes out with whatever follows.
+	logs := c.afterDial
+	c.afterDial = nil
 	if c.state != claiming {
 		if ev.claimed {
 			// The leader left while the queue answered: give the supporter back.
-			return []command{{kind: recordEnded, callID: ev.claim.Call.ID, outcome: queue.OutcomeCut, causeText: "leader hung up"}}
+			return append([]command{{kind: recordEnded, callID: ev.claim.Call.ID, outcome: queue.OutcomeCut, causeText: "leader hung up"}}, logs...)
 		}
-		return nil
+		return logs
 	}
 	switch {
 	case ev.err == queue.ErrCallCap:
 		c.state = wrapUp
-		return c.play(promptLinesBusy)
+		return append(c.play(promptLinesBusy), logs...)
 	case ev.err != nil:
 		c.state = wrapUp
-		return c.play(promptTechnicalProblem)
+		return append(c.play(promptTechnicalProblem), logs...)
 	case !ev.claimed:
 		c.state = closing
-		return c.play(promptCycleComplete)
+		return append(c.play(promptCycleComplete), logs...)
 	}
 	c.supporter = &leg{callID: ev.claim.Call.ID, channel: channelFor(ev.claim.Call.ID), supporterID: ev.claim.Supporter.ID}
 	c.state = dialling
-	return append(c.play(mediaRingback),
-		command{kind: dialSupporter, callID: ev.claim.Call.ID, channel: c.supporter.channel})
+	// The dial first: the leader's key should ring the next supporter as
+	// soon as it can; the prompt gives way to ringback just after.
+	cmds := []command{{kind: dialSupporter, callID: ev.claim.Call.ID, channel: c.supporter.channel}}
+	cmds = append(cmds, c.play(mediaRingback)...)
+	return append(cmds, logs...)
 }
 
 // onRefused: the dial guard refused the number (R10.4); the leader never

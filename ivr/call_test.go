@@ -101,7 +101,7 @@ func TestCallTransitions(t *testing.T) {
 		{"OldPlaybackIgnored", greeting, asterisk(ari.PlaybackFinished, leaderCh, playback("other")), greeting, ""},
 		{"KeyDuringGreetingIgnored", greeting, asterisk(ari.Digit, leaderCh, digit("5")), greeting, ""},
 		// R4.2: ringback while the supporter rings.
-		{"Claimed", claiming, claimed, dialling, "play(tone:ring) dial(callingd-2)"},
+		{"Claimed", claiming, claimed, dialling, "dial(callingd-2) play(tone:ring)"},
 		// R4.5: nobody left.
 		{"CycleComplete", claiming, event{kind: claimResult}, closing, "play(cycle-complete)"},
 		{"CallCap", claiming, event{kind: claimResult, err: queue.ErrCallCap}, wrapUp, "play(lines-busy)"},
@@ -131,11 +131,11 @@ func TestCallTransitions(t *testing.T) {
 		{"SupporterHangsUp", connected, asterisk(ari.LegEnded, supporterCh, cause(16)), wrapUp,
 			"untimer ended(2,answered) play(wrap-up)"},
 		{"MaxDuration", connected, event{kind: maxDuration}, connected, "hangup(callingd-2)"},
-		{"AnyKeyNext", wrapUp, asterisk(ari.Digit, leaderCh, digit("5")), claiming, "stop claim"},
-		{"HashNext", wrapUp, asterisk(ari.Digit, leaderCh, digit("#")), claiming, "stop claim"},
-		{"OneLogsContacted", wrapUp, asterisk(ari.Digit, leaderCh, digit("1")), claiming, "stop log(2,true) claim"},
-		{"TwoLogsNotContacted", wrapUp, asterisk(ari.Digit, leaderCh, digit("2")), claiming, "stop log(2,false) claim"},
-		{"NineRemovesWrongNumber", wrapUp, asterisk(ari.Digit, leaderCh, digit("9")), claiming, "stop wrong(2) claim"},
+		{"AnyKeyNext", wrapUp, asterisk(ari.Digit, leaderCh, digit("5")), claiming, "claim"},
+		{"HashNext", wrapUp, asterisk(ari.Digit, leaderCh, digit("#")), claiming, "claim"},
+		{"OneLogsContacted", wrapUp, asterisk(ari.Digit, leaderCh, digit("1")), claiming, "claim"}, // logged after the dial: TestKeypadLogsAfterTheDial
+		{"TwoLogsNotContacted", wrapUp, asterisk(ari.Digit, leaderCh, digit("2")), claiming, "claim"},
+		{"NineRemovesWrongNumber", wrapUp, asterisk(ari.Digit, leaderCh, digit("9")), claiming, "claim"},
 		// R12: unknown DTMF changes nothing.
 		{"UnknownDigit", wrapUp, asterisk(ari.Digit, leaderCh, digit("A")), wrapUp, ""},
 		{"EmptyDigit", wrapUp, asterisk(ari.Digit, leaderCh, digit("")), wrapUp, ""},
@@ -166,6 +166,38 @@ func TestCallTransitions(t *testing.T) {
 				t.Fatalf("%s + event → %s [%s]; want %s [%s]", tc.from, c.state, got, tc.to, tc.cmds)
 			}
 		})
+	}
+}
+
+// TestKeypadLogsAfterTheDial: 1, 2 and 9 log the last supporter (R4.3)
+// once the next is dialled, or once the queue has answered otherwise, so
+// the key rings the next supporter without waiting for the log.
+func TestKeypadLogsAfterTheDial(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		key    string
+		answer event
+		want   string
+	}{
+		{"1", claimed, "dial(callingd-2) stop play(tone:ring) log(2,true)"},
+		{"2", claimed, "dial(callingd-2) stop play(tone:ring) log(2,false)"},
+		{"9", claimed, "dial(callingd-2) stop play(tone:ring) wrong(2)"},
+		{"9", event{kind: claimResult}, "stop play(cycle-complete) wrong(2)"},
+		{"1", event{kind: claimResult, err: queue.ErrCallCap}, "stop play(lines-busy) log(2,true)"},
+		{"5", claimed, "dial(callingd-2) stop play(tone:ring)"},
+	}
+	for _, tc := range cases {
+		c := callIn(wrapUp)
+		c.last.callID = 2
+		c.handle(asterisk(ari.Digit, leaderCh, digit(tc.key)))
+		claim := tc.answer
+		if claim.claimed {
+			claim.claim.Call.ID = 3 // the next supporter's call
+		}
+		got := strings.ReplaceAll(describe(c.handle(claim)), "callingd-3", "callingd-2")
+		if got != tc.want {
+			t.Errorf("key %s then %+v: %s; want %s", tc.key, tc.answer.err, got, tc.want)
+		}
 	}
 }
 

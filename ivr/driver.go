@@ -193,7 +193,8 @@ func (d *driver) run1(ctx context.Context, cmd command) (*event, error) {
 	case createBridge:
 		return nil, tel.CreateBridge(ctx, c.bridge)
 	case addToBridge:
-		return nil, tel.AddToBridge(ctx, c.bridge, cmd.channel)
+		// A leg that hung up as it was answered is gone: its end follows.
+		return nil, ignoreGone(tel.AddToBridge(ctx, c.bridge, cmd.channel))
 	case destroyBridge:
 		return nil, ignoreGone(tel.DestroyBridge(ctx, c.bridge))
 	case hangup:

@@ -195,7 +195,7 @@ func (e *Engine) manage(ctx context.Context) {
 		return
 	}
 	e.dropLost(held)
-	phones, err := e.store.TakePhones(ctx, e.cfg.Driver, e.cfg.Lease, 100)
+	phones, err := e.store.TakePhones(ctx, e.cfg.Driver, e.cfg.Lease, 100, e.drivenSessions())
 	if err != nil {
 		e.log.Warn("taking phone requests", "err", err)
 		return
@@ -232,6 +232,17 @@ func (e *Engine) dropLost(held []int64) {
 			d.send(event{kind: phoneUnwanted})
 		}
 	}
+}
+
+// drivenSessions lists the sessions this engine drives now.
+func (e *Engine) drivenSessions() []int64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	ids := make([]int64, 0, len(e.drivers))
+	for id := range e.drivers {
+		ids = append(ids, id)
+	}
+	return ids
 }
 
 // Driving reports whether this engine drives the session's phone call now.

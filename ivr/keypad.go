@@ -31,19 +31,20 @@ func (c *Call) onKey(d string) []command {
 			return []command{{kind: hangup, channel: c.supporter.channel}}
 		}
 	case wrapUp:
-		cmds := c.stopPlaying()
+		// The prompt keeps playing through the claim; what comes next
+		// (ringback, or the next prompt) replaces it.
 		if c.last != nil && !c.logged {
 			switch d {
 			case KeyContacted, KeyNotContacted:
 				c.logged = true
-				cmds = append(cmds, command{kind: logContact, callID: c.last.callID, supporter: c.last.supporterID, contacted: d == KeyContacted})
+				c.afterDial = []command{{kind: logContact, callID: c.last.callID, supporter: c.last.supporterID, contacted: d == KeyContacted}}
 			case KeyWrongNumber:
 				c.logged = true
-				cmds = append(cmds, command{kind: removeWrongNumber, callID: c.last.callID, supporter: c.last.supporterID})
+				c.afterDial = []command{{kind: removeWrongNumber, callID: c.last.callID, supporter: c.last.supporterID}}
 			}
 		}
 		c.state = claiming
-		return append(cmds, command{kind: claimSupporter})
+		return []command{{kind: claimSupporter}}
 	}
 	return nil
 }

@@ -48,7 +48,7 @@ func TestCallCap(t *testing.T) {
 	if _, err := r.store.RequestPhone(ctx, other, otherSess.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.store.TakePhones(ctx, "elsewhere", time.Hour, 1); err != nil {
+	if _, err := r.store.TakePhones(ctx, "elsewhere", time.Hour, 1, nil); err != nil {
 		t.Fatal(err)
 	}
 	held, ok, err := r.store.Claim(ctx, r.org.ID, otherSess.ID)
@@ -101,4 +101,3 @@ func TestKeypadAfterPanelLog(t *testing.T) {
 		t.Fatalf("%d contacts (%v), want 1", n, err)
 	}
 }
-

@@ -45,7 +45,7 @@ func (e *Engine) reconcile(ctx context.Context, gap bool) {
 	}
 	e.mu.Unlock()
 
-	if _, err := e.store.TakePhones(ctx, e.cfg.Driver, e.cfg.Lease, 100); err != nil {
+	if _, err := e.store.TakePhones(ctx, e.cfg.Driver, e.cfg.Lease, 100, e.drivenSessions()); err != nil {
 		e.log.Warn("reconcile: taking phone requests", "err", err)
 		return
 	}

@@ -105,10 +105,11 @@ func (s *Store) PhoneWanted(ctx context.Context, orgID, sessionID int64) (PhoneR
 }
 
 // TakePhones gives driver up to limit phone requests nobody drives: new
-// ones, those whose driver's lease ran out, and driver's own (a restarted
-// instance keeps its name and finds its calls). SKIP LOCKED: instances
-// taking at once get different ones.
-func (s *Store) TakePhones(ctx context.Context, driver string, lease time.Duration, limit int) ([]PhoneRequest, error) {
+// ones, those whose driver's lease ran out, and driver's own that it is not
+// driving (a restarted instance keeps its name and finds its calls);
+// driving lists the sessions it drives already, which never fill the
+// answer. SKIP LOCKED: instances taking at once get different ones.
+func (s *Store) TakePhones(ctx context.Context, driver string, lease time.Duration, limit int, driving []int64) ([]PhoneRequest, error) {
 	if err := checkDriver(driver, lease); err != nil {
 		return nil, err
 	}
@@ -116,13 +117,13 @@ func (s *Store) TakePhones(ctx context.Context, driver string, lease time.Durati
 	rows, _ := s.pool.Query(ctx, `
 		WITH free AS (
 			SELECT session_id, driver AS previous FROM session_phones
-			WHERE driver IS NULL OR driver = $1 OR lease_until < $2
+			WHERE (driver IS NULL OR driver = $1 OR lease_until < $2) AND session_id <> ALL (coalesce($5::bigint[], '{}'))
 			ORDER BY requested_at LIMIT $4
 			FOR UPDATE SKIP LOCKED
 		)
 		UPDATE session_phones p SET driver = $1, lease_until = $3
 		FROM free WHERE p.session_id = free.session_id
-		RETURNING `+phoneRequestColumns+`, coalesce(nullif(free.previous, $1), '')`, driver, now, now.Add(lease), limit)
+		RETURNING `+phoneRequestColumns+`, coalesce(nullif(free.previous, $1), '')`, driver, now, now.Add(lease), limit, driving)
 	ps, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (PhoneRequest, error) {
 		var p PhoneRequest
 		var until *time.Time

@@ -92,7 +92,7 @@ func TestPhoneLeases(t *testing.T) {
 	const lease = 30 * time.Second
 	take := func(driver string) []queue.PhoneRequest {
 		t.Helper()
-		ps, err := w.s.TakePhones(ctx, driver, lease, 10)
+		ps, err := w.s.TakePhones(ctx, driver, lease, 10, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -106,6 +106,10 @@ func TestPhoneLeases(t *testing.T) {
 	}
 	if got := take("a"); len(got) != 1 || got[0].TakenFrom != "" {
 		t.Fatalf("a restarted and did not find its phone: %+v", got)
+	}
+	// What a drives already is not given again, so it never fills the answer.
+	if got, err := w.s.TakePhones(ctx, "a", lease, 10, []int64{sess.ID}); err != nil || len(got) != 0 {
+		t.Fatalf("a was given a phone it drives: %+v, %v", got, err)
 	}
 	w.clock.Advance(lease - time.Second)
 	if ids, err := w.s.RenewPhones(ctx, "a", lease); err != nil || len(ids) != 1 {
@@ -140,7 +144,7 @@ func TestPhoneLeases(t *testing.T) {
 		driver string
 		lease  time.Duration
 	}{{"", lease}, {"a", 0}, {string(make([]byte, queue.MaxDriverLen+1)), lease}} {
-		if _, err := w.s.TakePhones(ctx, bad.driver, bad.lease, 1); queue.ErrorCode(err) != queue.EINVALID {
+		if _, err := w.s.TakePhones(ctx, bad.driver, bad.lease, 1, nil); queue.ErrorCode(err) != queue.EINVALID {
 			t.Fatalf("take with %q/%v: %v", bad.driver, bad.lease, err)
 		}
 	}

@@ -53,6 +53,8 @@ var benchmarks = []benchmark{
 	{"import", "callingd import of a 100,000-row CSV file into a group and a call list", benchImport},
 	{"claim", "claim-next latency on lists of 100,000 members against a bare SKIP LOCKED pop", benchClaim},
 	{"views", "dashboard stats and View all supporters pages of a session of 100,000 members", benchViews},
+	{"ari", "ARI adapter: event-to-command latency at 200 calls, events/s on one core, heap per live call", benchARI},
+	{"ivr", "call flow: 200 leaders working at once against the simulator (--ivr-seconds, default 60)", benchIVR},
 }
 
 // bench is what every benchmark may use.
@@ -73,6 +75,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	fs.SetOutput(stderr)
 	callingd := fs.String("callingd", "", "`path` of the callingd binary to measure (required; make build puts it in bin/)")
 	only := fs.String("only", "", "run only the benchmark of this name (default: all)")
+	fs.IntVar(&ivrSeconds, "ivr-seconds", ivrSeconds, "how long the ivr benchmark's 200 leaders work once all are calling")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: callingbench --callingd PATH [--only NAME]\n\n"+
 			"Prints one \"BENCH <name> <value> <unit>\" line per figure.\n\nBenchmarks:\n")

@@ -232,7 +232,9 @@ func TestServeWithSimulatedPhones(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	env, out, errOut := serveEnv(db)
 	done := make(chan int)
-	go func() { done <- run(ctx, env, []string{"serve", "--listen", "127.0.0.1:0", "--simulate", "--instance", "test"}) }()
+	go func() {
+		done <- run(ctx, env, []string{"serve", "--listen", "127.0.0.1:0", "--simulate", "--instance", "test"})
+	}()
 	panel := waitForURL(t, out)
 	sim := regexp.MustCompile(`Simulated phone network at (http://\S+)/ari`).FindStringSubmatch(out.String())
 	if sim == nil {
