@@ -70,9 +70,10 @@ func startTelephony(ctx context.Context, env *environment, f telephonyFlags, sto
 			return nil, err
 		}
 		t.sim, url = sim, sim.URL()
-		fmt.Fprintf(env.stdout, "Simulated phone network at %s; press the leader's keys with\n"+
-			"  curl -X POST %s/sim/phones/+447400123456/keys -d '{\"digits\":\"1\"}'\n",
-			url, strings.TrimSuffix(url, "/ari"))
+		fmt.Fprintf(env.stdout, "Simulated phone network at %s; a leader's keys are pressed with\n"+
+			"  curl -X POST %s/sim/phones/LEADER_MOBILE/keys -d '{\"digits\":\"1\"}'\n"+
+			"  (GET %s/sim/channels lists the calls)\n",
+			url, strings.TrimSuffix(url, "/ari"), strings.TrimSuffix(url, "/ari"))
 	}
 	if url == "" {
 		log.Warn("no Asterisk configured (--ari-url or --simulate): sessions will not ring")
