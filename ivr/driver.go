@@ -273,6 +273,7 @@ func (d *driver) observeDial() {
 // left) is "cut", and called first on resume, only when nothing was logged
 // for the call; otherwise the call simply ended (R4.4).
 func (d *driver) recordEnded(ctx context.Context, cmd command) error {
+	delete(d.claimed, cmd.callID) // claimed, then given back before its dial
 	outcome := cmd.outcome
 	if outcome == queue.OutcomeCut {
 		_, logged, err := d.e.store.ContactForCall(ctx, d.org.ID, cmd.callID)
