@@ -240,17 +240,7 @@ func (w *claimWorld) newList(ctx context.Context, name string, n int) (int64, er
 	if err != nil {
 		return 0, err
 	}
-	_, err = w.store.Pool().Exec(ctx, `
-		WITH made AS (
-			INSERT INTO supporters (organisation_id, group_id, first_name, phone_raw, phone, phone_key,
-				timezone, created_at, updated_at)
-			SELECT $1, $2, 'Supporter ' || i, p, p, p, 'Europe/London', $6, $6
-			FROM generate_series($4::bigint, $5::bigint) i, LATERAL (SELECT '+4420' || lpad(i::text, 8, '0')) n(p)
-			RETURNING id, group_id
-		)
-		INSERT INTO list_members (group_id, list_id, supporter_id, added_at)
-		SELECT group_id, $3, id, $6 FROM made ORDER BY id`,
-		w.orgID, w.groupID, list.ID, w.next, w.next+n-1, claimNow)
+	err = loadMembers(ctx, w.store.Pool(), w.orgID, w.groupID, list.ID, int64(w.next), int64(w.next+n-1), "+4420", 8, claimNow)
 	w.next += n
 	return list.ID, err
 }

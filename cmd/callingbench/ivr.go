@@ -356,17 +356,7 @@ func loadIVRWorld(ctx context.Context, store *queue.Store, perLeader int) (*ivrW
 		if err != nil {
 			return nil, err
 		}
-		_, err = store.Pool().Exec(ctx, `
-			WITH made AS (
-				INSERT INTO supporters (organisation_id, group_id, first_name, phone_raw, phone, phone_key,
-					timezone, created_at, updated_at)
-				SELECT $1, $2, 'Supporter ' || n, p, p, p, 'Europe/London', $6, $6
-				FROM generate_series($4::bigint, $5::bigint) n, LATERAL (SELECT '+447911' || lpad(n::text, 6, '0')) x(p)
-				RETURNING id, group_id
-			)
-			INSERT INTO list_members (group_id, list_id, supporter_id, added_at)
-			SELECT group_id, $3, id, $6 FROM made ORDER BY id`,
-			org.ID, group.ID, list.ID, i*perLeader, (i+1)*perLeader-1, claimNow)
+		err = loadMembers(ctx, store.Pool(), org.ID, group.ID, list.ID, int64(i*perLeader), int64((i+1)*perLeader-1), "+447911", 6, claimNow)
 		if err != nil {
 			return nil, err
 		}
