@@ -105,10 +105,8 @@ func (d *driver) run(ctx context.Context) {
 // step feeds one event to the call and runs what it asks, including the
 // events those commands produce (a claim's answer).
 func (d *driver) step(ctx context.Context, ev event) {
-	if ev.kind == fromAsterisk && ev.ari.Kind == ari.Digit {
-		d.askedAt = time.Now()
-	}
-	if ev.kind == fromAsterisk && ev.ari.Kind == ari.LegAnswered && ev.ari.Channel == d.call.leader.channel {
+	if ev.kind == fromAsterisk && (ev.ari.Kind == ari.Digit ||
+		ev.ari.Kind == ari.LegAnswered && ev.ari.Channel == d.call.leader.channel) {
 		d.askedAt = time.Now()
 	}
 	if ev.kind == fromAsterisk {

@@ -27,6 +27,8 @@ type PhoneRequest struct {
 // MaxDriverLen bounds an instance name.
 const MaxDriverLen = 200
 
+// phoneRequestColumns are a PhoneRequest's columns but TakenFrom, which
+// only TakePhones knows: queries add it as a last column.
 const phoneRequestColumns = `p.session_id, p.organisation_id, p.requested_by, p.requested_at,
 	coalesce(p.driver, ''), p.lease_until`
 
@@ -34,7 +36,7 @@ func scanPhoneRequests(rows pgx.Rows) ([]PhoneRequest, error) {
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (PhoneRequest, error) {
 		var p PhoneRequest
 		var until *time.Time
-		err := row.Scan(&p.SessionID, &p.OrganisationID, &p.RequestedBy, &p.RequestedAt, &p.Driver, &until)
+		err := row.Scan(&p.SessionID, &p.OrganisationID, &p.RequestedBy, &p.RequestedAt, &p.Driver, &until, &p.TakenFrom)
 		if until != nil {
 			p.LeaseUntil = *until
 		}
@@ -95,7 +97,7 @@ func (s *Store) HangUpPhone(ctx context.Context, actor User, sessionID int64) er
 // PhoneWanted returns the session's phone request, if the leader wants the
 // phone now.
 func (s *Store) PhoneWanted(ctx context.Context, orgID, sessionID int64) (PhoneRequest, bool, error) {
-	rows, _ := s.pool.Query(ctx, `SELECT `+phoneRequestColumns+` FROM session_phones p
+	rows, _ := s.pool.Query(ctx, `SELECT `+phoneRequestColumns+`, '' FROM session_phones p
 		WHERE p.organisation_id = $1 AND p.session_id = $2`, orgID, sessionID)
 	ps, err := scanPhoneRequests(rows)
 	if err != nil || len(ps) == 0 {
@@ -124,15 +126,7 @@ func (s *Store) TakePhones(ctx context.Context, driver string, lease time.Durati
 		UPDATE session_phones p SET driver = $1, lease_until = $3
 		FROM free WHERE p.session_id = free.session_id
 		RETURNING `+phoneRequestColumns+`, coalesce(nullif(free.previous, $1), '')`, driver, now, now.Add(lease), limit, driving)
-	ps, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (PhoneRequest, error) {
-		var p PhoneRequest
-		var until *time.Time
-		err := row.Scan(&p.SessionID, &p.OrganisationID, &p.RequestedBy, &p.RequestedAt, &p.Driver, &until, &p.TakenFrom)
-		if until != nil {
-			p.LeaseUntil = *until
-		}
-		return p, err
-	})
+	ps, err := scanPhoneRequests(rows)
 	return ps, Internal("take phones", err)
 }
 

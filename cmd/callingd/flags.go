@@ -104,3 +104,18 @@ type stringList []string
 
 func (l *stringList) String() string     { return strings.Join(*l, ",") }
 func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
+// openMigratedStore opens the store and applies the migrations the database
+// lacks, returning their versions. The caller closes store.Pool().
+func openMigratedStore(ctx context.Context, env *environment, url string) (store *queue.Store, applied []int, err error) {
+	store, err = openStore(ctx, env, url)
+	if err != nil {
+		return nil, nil, err
+	}
+	applied, err = queue.Migrate(ctx, store.Pool())
+	if err != nil {
+		store.Pool().Close()
+		return nil, nil, err
+	}
+	return store, applied, nil
+}

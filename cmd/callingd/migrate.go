@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-
-	"github.com/supporterbase/callingsessions/queue"
 )
 
 func runMigrate(ctx context.Context, env *environment, args []string) error {
@@ -16,15 +14,11 @@ newer callingd is refused. "callingd serve" does the same on start.`)
 	if err := parseFlags(env, fs, args); err != nil {
 		return err
 	}
-	store, err := openStore(ctx, env, *dbURL)
+	store, applied, err := openMigratedStore(ctx, env, *dbURL)
 	if err != nil {
 		return err
 	}
 	defer store.Pool().Close()
-	applied, err := queue.Migrate(ctx, store.Pool())
-	if err != nil {
-		return err
-	}
 	if len(applied) == 0 {
 		fmt.Fprintln(env.stdout, "schema up to date")
 		return nil

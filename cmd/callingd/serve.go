@@ -44,15 +44,11 @@ sessions: ring leaders, bridge supporters, follow the keypad.`)
 	if err != nil {
 		return err
 	}
-	store, err := openStore(ctx, env, *dbURL)
+	store, applied, err := openMigratedStore(ctx, env, *dbURL)
 	if err != nil {
 		return err
 	}
 	defer store.Pool().Close()
-	applied, err := queue.Migrate(ctx, store.Pool())
-	if err != nil {
-		return err
-	}
 	if len(applied) > 0 {
 		log.Info("applied migrations", "versions", applied)
 	}
