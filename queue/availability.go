@@ -7,8 +7,9 @@ package queue
 // (supporters), and the named argument @now.
 
 // pendingSQL: still to be dialled this cycle, as far as the session's own
-// state goes (R5.2, R6, R8.2, R8.4). It matches the predicate of the index
-// session_supporters_pending, which claim-next walks.
+// state goes (R5.2, R6, R8.2, R8.4). With held_until IS NULL it is the
+// predicate of the index session_supporters_claimable, which claim-next
+// walks (migration 0005).
 const pendingSQL = `ss.on_list AND NOT ss.attempted AND ss.completed_at IS NULL
 	AND (ss.skip_type IS NULL OR ss.skip_type NOT IN ('cycle', 'remove'))`
 
@@ -63,15 +64,39 @@ const cheapBlocksSQL = `sp.live_call_id IS NULL AND (sp.last_call_at IS NULL OR 
 // availableSQL: the supporter may be dialled now.
 const availableSQL = pendingSQL + ` AND NOT ` + leaderSkipActiveSQL + ` AND ` + cheapBlocksSQL + ` AND ` + systemSkipSQL + ` IS NULL`
 
-// nextToCallSQL completes a SELECT of columns of s, ss and sp with the
-// session's "next to call": its first available supporter in queue order
-// (R8.1). Claim-next adds FOR UPDATE … SKIP LOCKED to take them.
+// nextToCallSQL selects the session's "next to call" (R8.1), its first
+// available supporter in queue order, as supporter_id and sort_key. It
+// takes the first of two index walks: the rows claim-next walks (no hold,
+// migration 0005), and the held rows whose hold has ended (few: the next
+// claim releases them). Rows still held are in their cool-down.
 const nextToCallSQL = `
+	SELECT supporter_id, sort_key FROM (
+		(SELECT ss.supporter_id, ss.sort_key ` + sessionQueueSQL + availableSQL + `
+			AND ss.held_until IS NULL` + firstInQueueSQL + `)
+		UNION ALL
+		(SELECT ss.supporter_id, ss.sort_key ` + sessionQueueSQL + availableSQL + `
+			AND ss.held_until <= @now` + firstInQueueSQL + `)
+	) candidates
+	ORDER BY sort_key
+	LIMIT 1`
+
+// claimableSQL completes a SELECT of columns of s, ss and sp with the first
+// available supporter of the session in the claim index: past no row held
+// in a cool-down (migration 0005), and only when no hold has ended, so that
+// it is nextToCallSQL's supporter. It expects a CTE due whose column ended
+// says some hold of the session has ended. Claim-next adds FOR UPDATE …
+// SKIP LOCKED to take them.
+const claimableSQL = sessionQueueSQL + availableSQL + `
+	AND ss.held_until IS NULL AND NOT (SELECT ended FROM due)` + firstInQueueSQL
+
+const sessionQueueSQL = `
 	FROM calling_sessions s
 	JOIN organisations o ON o.id = s.organisation_id
 	JOIN session_supporters ss ON ss.session_id = s.id
 	JOIN supporters sp ON sp.id = ss.supporter_id
-	WHERE s.organisation_id = @org AND s.id = @session AND ` + availableSQL + `
+	WHERE s.organisation_id = @org AND s.id = @session AND `
+
+const firstInQueueSQL = `
 	ORDER BY ss.sort_key
 	LIMIT 1`
 

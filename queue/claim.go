@@ -22,9 +22,17 @@ type Claim struct {
 // for a supporter sees, when it locks the row, the winner's live_call_id and
 // moves on to the next one. The unique indexes on live call records are the
 // last word: no interleaving can create two live calls to one supporter.
+//
+// The supporters it walked past in their cool-down are held until it ends
+// (held, migration 0005), so the session's next claims skip them in the
+// index. When a hold of the session has ended, it claims nothing: Claim
+// releases the ended holds and claims again, so that the supporter comes
+// back at their place in the queue.
 var claimNext = `
-	WITH next AS (
-		SELECT ss.supporter_id, sp.phone, s.cycle, s.leader_id ` + nextToCallSQL + `
+	WITH due AS (
+		SELECT EXISTS (SELECT FROM session_supporters h WHERE h.session_id = @session AND h.held_until <= @now) AS ended
+	), next AS (
+		SELECT ss.supporter_id, ss.sort_key, sp.phone, s.cycle, s.leader_id ` + claimableSQL + `
 		FOR UPDATE OF ss, sp SKIP LOCKED
 	), call AS (
 		INSERT INTO call_records (organisation_id, session_id, cycle, leg, supporter_id, leader_id, dialled_number, originated_at)
@@ -36,15 +44,40 @@ var claimNext = `
 	), attempted AS (
 		UPDATE session_supporters ss SET attempted = true
 		FROM call WHERE ss.session_id = @session AND ss.supporter_id = call.supporter_id
+	), held AS (
+		UPDATE session_supporters ss SET held_until = cooling.until
+		FROM (
+			-- The rows this claim walked past, each with the end of its
+			-- supporter's cool-down, if they are in one. The supporter is read
+			-- row by row (the walk is short), and the LIMIT keeps the planner
+			-- from hashing the whole supporters table; a longer walk is held
+			-- by the claims that follow.
+			SELECT w.supporter_id, (SELECT sp.last_call_at + o.cooldown FROM supporters sp, organisations o
+				WHERE sp.id = w.supporter_id AND o.id = @org
+					AND sp.live_call_id IS NULL AND sp.last_call_at > @now::timestamptz - o.cooldown) AS until
+			FROM session_supporters w
+			WHERE w.session_id = @session AND ` + strings.ReplaceAll(pendingSQL, "ss.", "w.") + `
+				AND w.held_until IS NULL AND NOT (SELECT ended FROM due)
+				AND w.sort_key < coalesce((SELECT sort_key FROM next), 'Infinity')
+			ORDER BY w.sort_key
+			LIMIT 1000
+		) cooling
+		WHERE cooling.until IS NOT NULL AND ss.session_id = @session AND ss.supporter_id = cooling.supporter_id
 	), touched AS (
 		-- Marks the session for the announcer (queue and call, migration
-		-- 0003) in this write, so the triggers have nothing left to write.
+		-- 0003) in this write; the triggers skip it (migration 0005). Holds
+		-- change nothing a dashboard shows.
 		UPDATE calling_sessions SET started_at = coalesce(started_at, @now), last_activity_at = @now,
 			unannounced = unannounced | 3
 		WHERE id = @session AND EXISTS (SELECT FROM call)
 	)
 	SELECT ` + supporterColumnsSP + `, ` + callColumns + `
 	FROM call c JOIN supporters sp ON sp.id = c.supporter_id`
+
+// releaseEndedHolds puts the session's supporters whose cool-down has ended
+// back in the claim index, in their place in the queue.
+const releaseEndedHolds = `
+	UPDATE session_supporters SET held_until = NULL WHERE session_id = @session AND held_until <= @now`
 
 // Claim takes the next available supporter of the session and records the
 // attempt to call them, atomically (one round trip). ok is false when no
@@ -56,11 +89,22 @@ var claimNext = `
 func (s *Store) Claim(ctx context.Context, orgID, sessionID int64) (Claim, bool, error) {
 	var cl Claim
 	args := pgx.NamedArgs{"org": orgID, "session": sessionID, "now": s.clock.Now()}
-	err := retrying(ctx, func() error {
-		var err error
-		cl.Supporter, err = s.claimOnce(ctx, args, &cl.Call)
-		return err
-	})
+	claim := func() error {
+		return retrying(ctx, func() (err error) {
+			cl.Supporter, err = s.claimOnce(ctx, args, &cl.Call)
+			return err
+		})
+	}
+	err := claim()
+	if errors.Is(err, pgx.ErrNoRows) {
+		released, releaseErr := s.releaseHolds(ctx, args)
+		if releaseErr != nil {
+			return Claim{}, false, releaseErr
+		}
+		if released {
+			err = claim()
+		}
+	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		if err := s.checkSession(ctx, orgID, sessionID); err != nil {
 			return Claim{}, false, err
@@ -104,32 +148,44 @@ func (s *Store) checkCallCap(ctx context.Context, args pgx.NamedArgs) error {
 	return nil
 }
 
-// claimOnce runs claimNext with the generic plan, in one round trip. The
-// planner prices a custom plan for a big list below the generic one and
-// would plan every claim afresh, which costs more than the claim itself;
-// the generic plan has the same shape (walk the pending index in order).
-// set_config(…, true) lasts only for the batch's implicit transaction.
+// releaseHolds releases the session's ended holds and reports whether
+// there were any.
+func (s *Store) releaseHolds(ctx context.Context, args pgx.NamedArgs) (bool, error) {
+	tag, err := s.pool.Exec(ctx, releaseEndedHolds, args)
+	if err != nil {
+		return false, Internal("release ended holds", err)
+	}
+	return tag.RowsAffected() > 0, nil
+}
+
+// claimSettings come before claimNext in its implicit transaction. The
+// statement marks its session itself (migration 0005). And it runs with the
+// generic plan: the planner prices a custom plan for a big list below the
+// generic one and would plan every claim afresh, which costs more than the
+// claim itself; the generic plan has the same shape (walk the claim index
+// in order). A claim reads a handful of rows by index, so its plan is
+// nested loops only: the generic plan cannot know how far the walk goes,
+// and priced the holds' join as a hash of the session's whole queue.
+const claimSettings = `SELECT set_config('plan_cache_mode', 'force_generic_plan', true),
+	set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true), ` + markingItself
+
+// claimOnce runs claimNext, in one round trip.
 func (s *Store) claimOnce(ctx context.Context, args pgx.NamedArgs, call *CallRecord) (Supporter, error) {
-	batch := &pgx.Batch{}
-	batch.Queue(`SELECT set_config('plan_cache_mode', 'force_generic_plan', true)`)
-	batch.Queue(claimNext, args)
-	results := s.pool.SendBatch(ctx, batch)
-	if _, err := results.Exec(); err != nil {
-		results.Close()
-		return Supporter{}, err
-	}
-	sp, err := scanSupporter(results.QueryRow(), callScanDest(call)...)
-	if closeErr := results.Close(); err == nil {
-		err = closeErr
-	}
+	var sp Supporter
+	err := s.queryRowAfter(ctx, claimSettings, claimNext, args, func(row pgx.Row) (err error) {
+		sp, err = scanSupporter(row, callScanDest(call)...)
+		return err
+	})
 	return sp, err
 }
 
 // Next returns who would be claimed now, without claiming them. ok is false
 // when no supporter is available.
 func (s *Store) Next(ctx context.Context, orgID, sessionID int64) (Supporter, bool, error) {
+	args := pgx.NamedArgs{"org": orgID, "session": sessionID, "now": s.clock.Now()}
 	sp, err := scanSupporter(s.pool.QueryRow(ctx, `
-		SELECT `+supporterColumnsSP+nextToCallSQL, pgx.NamedArgs{"org": orgID, "session": sessionID, "now": s.clock.Now()}))
+		SELECT `+supporterColumnsSP+` FROM (`+nextToCallSQL+`) next
+		JOIN supporters sp ON sp.id = next.supporter_id`, args))
 	if errors.Is(err, pgx.ErrNoRows) {
 		if err := s.checkSession(ctx, orgID, sessionID); err != nil {
 			return Supporter{}, false, err

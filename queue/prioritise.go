@@ -59,8 +59,7 @@ var movePrioritised = `
 		SELECT ss.supporter_id, ss.completed_at IS NOT NULL AS completed
 		FROM session_supporters ss JOIN calling_sessions s ON s.id = ss.session_id
 		WHERE s.organisation_id = @org AND ss.session_id = @session AND ss.supporter_id = @supporter AND ss.on_list
-	), next AS (
-		SELECT ss.supporter_id, ss.sort_key ` + nextToCallSQL + `
+	), next AS (` + nextToCallSQL + `
 	), after_next AS (
 		SELECT min(ss.sort_key) AS sort_key FROM session_supporters ss, next
 		WHERE ss.session_id = @session AND ss.sort_key > next.sort_key AND ss.supporter_id <> @supporter

@@ -335,3 +335,63 @@ func TestClaimTwentySessionsOneList(t *testing.T) {
 		}
 	}
 }
+
+// R7.1, R8.1: a session walks past the supporters its list-mate just called
+// (and stops reading them until their cool-down ends, migration 0005); when
+// the cool-down ends they are called next, at their place in the queue, and
+// shortening the organisation's cool-down brings them back at once.
+func TestClaimAfterAListMatesCalls(t *testing.T) {
+	t.Parallel()
+	claimed := func(t *testing.T, w *world, sessionID int64) int64 {
+		t.Helper()
+		cl := w.mustClaim(t, sessionID)
+		w.mustEnd(t, cl.Call.ID, queue.OutcomeNoAnswer)
+		return cl.Supporter.ID
+	}
+	t.Run("cool-down ends", func(t *testing.T) {
+		t.Parallel()
+		w := newWorld(t, 6)
+		a, b := w.mustSession(t, w.leader), w.mustSession(t, w.mustLeader(t, "mate"))
+		claimed(t, w, b.ID)
+		claimed(t, w, b.ID)
+		var got []int64
+		got = append(got, claimed(t, w, a.ID))
+		w.clock.Advance(queue.DefaultCooldown - time.Minute)
+		got = append(got, claimed(t, w, a.ID))
+		w.clock.Advance(time.Minute) // supporters 0 and 1 may be called again
+		got = append(got, claimed(t, w, a.ID), claimed(t, w, a.ID), claimed(t, w, a.ID))
+		want := []int64{w.supporters[2], w.supporters[3], w.supporters[0], w.supporters[1], w.supporters[4]}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("session a called %v, want %v", got, want)
+		}
+	})
+	t.Run("nobody left but the list-mate's", func(t *testing.T) {
+		t.Parallel()
+		w := newWorld(t, 2)
+		a, b := w.mustSession(t, w.leader), w.mustSession(t, w.mustLeader(t, "mate"))
+		claimed(t, w, b.ID)
+		claimed(t, w, b.ID)
+		if _, ok, err := w.s.Claim(context.Background(), w.org.ID, a.ID); ok || err != nil {
+			t.Fatalf("claim with everyone in their cool-down: ok %v, %v", ok, err)
+		}
+		w.clock.Advance(queue.DefaultCooldown)
+		if got := claimed(t, w, a.ID); got != w.supporters[0] {
+			t.Fatalf("after the cool-down, called %d, want %d", got, w.supporters[0])
+		}
+	})
+	t.Run("cool-down shortened", func(t *testing.T) {
+		t.Parallel()
+		w := newWorld(t, 4)
+		a, b := w.mustSession(t, w.leader), w.mustSession(t, w.mustLeader(t, "mate"))
+		claimed(t, w, b.ID)
+		claimed(t, w, a.ID)
+		if _, err := w.s.Pool().Exec(context.Background(),
+			`UPDATE organisations SET cooldown = '5 minutes' WHERE id = $1`, w.org.ID); err != nil {
+			t.Fatal(err)
+		}
+		w.clock.Advance(5 * time.Minute)
+		if got := claimed(t, w, a.ID); got != w.supporters[0] {
+			t.Fatalf("after a shortened cool-down, called %d, want %d", got, w.supporters[0])
+		}
+	})
+}

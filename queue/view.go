@@ -136,9 +136,7 @@ var statusPrefilter = map[SupporterStatus]string{
 // sessionSupportersPage reads the page; supportersQuery adds the filters
 // where FILTERS stands.
 var sessionSupportersPage = `
-	WITH next AS (
-		SELECT ss.supporter_id ` + nextToCallSQL + `
-	)
+	WITH next AS (` + nextToCallSQL + `)
 	SELECT ` + supporterColumnsSP + `, ss.sort_key::text, st.status, ss.completed_at,
 		coalesce(ss.supporter_id = (SELECT supporter_id FROM next), false),
 		` + leaderSkipActiveSQL + `, coalesce(ss.skip_type::text, ''), ss.skip_until, coalesce(ss.skip_reason, ''),

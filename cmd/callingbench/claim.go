@@ -8,25 +8,40 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/supporterbase/callingsessions/queue"
 )
 
 // The claim benchmark's shape (the issue's figures): lists of 100,000
-// members, 50 sessions claiming at once, and a floor measured in the same
-// run on the same cluster so the ratio does not depend on the machine.
+// members, 50 sessions claiming on one list, 500 sessions on 500 lists, and
+// a floor measured in the same run on the same cluster so the ratio does not
+// depend on the machine.
+//
+// The named figures are latencies at a stated load: every session claims on
+// its own schedule, claimInterval apart, whether or not the machine keeps up,
+// and a claim's latency counts from when it was due (so a backlog shows, and
+// is not hidden by waiting for it). The floor runs on the same schedule. The
+// same cases run flat out too (_saturated): 50 goroutines claiming back to
+// back on 2 cores measure throughput, not latency, since each claim then
+// waits for the other 49.
 const (
 	claimListSize  = 100_000
 	claimWarmUp    = 50    // untimed claims before the single-session run
 	claimOneRuns   = 2_000 // timed claims of the single session
 	claimSessions  = 50    // concurrent sessions on one list
 	claimPerWorker = 40    // timed claims of each of them
+	// A session claims 5 times a second: the ivr benchmark's leaders, who
+	// press a key the instant a call ends and whose supporters answer at
+	// once, make about one call a second; an evening's pace is one call in
+	// 30 seconds or more.
+	claimInterval = 200 * time.Millisecond
 	// 500 lists of 200 members: 100,000 members in all, as in the other cases.
 	claimSmallLists       = 500
 	claimSmallListSize    = 200
 	claimPerSmallSess     = 4
-	claimSmallListWorkers = 50 // goroutines working through the 500 sessions
+	claimSmallListWorkers = 50 // goroutines working through the 500 sessions flat out
 )
 
 // claimNow is inside every supporter's calling window (noon in London) and
@@ -67,7 +82,7 @@ func benchClaim(ctx context.Context, b *bench) ([]figure, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg.MaxConns = claimSessions // one connection per concurrent session: nobody waits for the pool
+	cfg.MaxConns = queue.DefaultPoolConns // callingd's pool
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -84,9 +99,14 @@ func benchClaim(ctx context.Context, b *bench) ([]figure, error) {
 	if err := loadFloor(ctx, pool); err != nil {
 		return nil, fmt.Errorf("load floor: %w", err)
 	}
-	// Vacuum too, so autovacuum does not wake up on the new rows mid-run.
+	// Vacuum too, so autovacuum does not wake up on the new rows mid-run,
+	// and checkpoint, so the load's dirty pages are not written out while
+	// we measure.
 	loaded := time.Now()
 	if _, err := pool.Exec(ctx, "VACUUM (ANALYZE)"); err != nil {
+		return nil, err
+	}
+	if _, err := pool.Exec(ctx, "CHECKPOINT"); err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(b.log, "callingbench claim: vacuumed in %v\n", time.Since(loaded).Round(time.Millisecond))
@@ -97,65 +117,103 @@ func benchClaim(ctx context.Context, b *bench) ([]figure, error) {
 	go store.Announce(announcing, queue.AnnounceEvery, func(err error) {
 		fmt.Fprintf(b.log, "callingbench claim: announcing: %v\n", err)
 	})
-	one, shared, scattered, err := w.measure(ctx, b.log)
+	c, err := w.measure(ctx, b.log)
 	stopAnnouncing()
 	if err != nil {
 		return nil, err
 	}
-	floorOne, floor, err := measureFloor(ctx, pool, b.log)
+	f, err := measureFloor(ctx, pool, b.log)
 	if err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(b.log, "callingbench claim: done in %v\n", time.Since(start).Round(time.Millisecond))
-
-	figures := slices.Concat(
-		latency("claim_p%d_1session_ms", one), latency("claim_p%d_50sessions_ms", shared),
-		latency("claim_p%d_500lists_ms", scattered),
-		latency("claim_floor_p%d_ms", floor), latency("claim_floor_p%d_1conn_ms", floorOne))
-	// The ratio compares like with like: 50 sessions claiming at once on
-	// one list against 50 connections popping the floor table at once,
-	// claim_p99_50sessions / claim_floor_p99.
-	ratio := ms(percentile(shared, 99)) / ms(percentile(floor, 99))
-	return append(figures, figure{"claim_ratio_to_floor", ratio, "%.2f", "x"}), nil
+	// The ratios compare like with like: 50 sessions claiming on one list
+	// against 50 connections popping the floor table, on the same schedule
+	// or both flat out.
+	return slices.Concat(
+		latency("claim_p%d_1session_ms", c.one),
+		latency("claim_p%d_50sessions_ms", c.shared),
+		latency("claim_p%d_500lists_ms", c.scattered),
+		latency("claim_floor_p%d_ms", f.paced),
+		latency("claim_floor_p%d_1conn_ms", f.one),
+		latency("claim_floor_1stmt_p%d_ms", f.oneStatement),
+		[]figure{
+			ratio("claim_ratio_to_floor", c.shared, f.paced),
+			ratio("claim_ratio_to_floor_1stmt", c.shared, f.oneStatement),
+		},
+		latency("claim_p%d_50sessions_saturated_ms", c.sharedFlat),
+		latency("claim_p%d_500lists_saturated_ms", c.scatteredFlat),
+		latency("claim_floor_p%d_saturated_ms", f.flat),
+		[]figure{ratio("claim_ratio_to_floor_saturated", c.sharedFlat, f.flat)},
+	), nil
 }
 
-// measure times the three claim cases: one session alone on its list, 50
-// sessions at once on one list, and 50 goroutines working through 500
-// sessions on 500 lists.
-func (w *claimWorld) measure(ctx context.Context, log io.Writer) (one, shared, scattered []time.Duration, err error) {
+// ratio is the p99 of a against the p99 of b.
+func ratio(name string, a, b []time.Duration) figure {
+	return figure{name, ms(percentile(a, 99)) / ms(percentile(b, 99)), "%.2f", "x"}
+}
+
+// claimCases are the timings of each claim case.
+type claimCases struct {
+	one                       []time.Duration // one session, back to back
+	shared, scattered         []time.Duration // on the schedule
+	sharedFlat, scatteredFlat []time.Duration // flat out
+}
+
+// measure times the claim cases: one session alone on its list, 50
+// sessions on one list and 500 sessions on 500 lists, on the schedule and
+// then flat out.
+func (w *claimWorld) measure(ctx context.Context, log io.Writer) (c claimCases, err error) {
 	if _, err := repeat(ctx, claimWarmUp, w.claimer(w.alone)); err != nil {
-		return nil, nil, nil, err
+		return c, err
 	}
-	one, err = timeCase(log, "1 session", func() ([]time.Duration, error) {
+	c.one, err = timeCase(log, "1 session", func() ([]time.Duration, error) {
 		return repeat(ctx, claimOneRuns, w.claimer(w.alone))
 	})
 	if err != nil {
-		return nil, nil, nil, err
+		return c, err
 	}
 	// One claim in each shared session opens and prepares every connection.
 	if _, err := concurrently(ctx, claimSessions, func(ctx context.Context, i int) ([]time.Duration, error) {
 		return repeat(ctx, 1, w.claimer(w.shared[i]))
 	}); err != nil {
-		return nil, nil, nil, err
+		return c, err
 	}
-	shared, err = timeCase(log, "50 sessions on one list", func() ([]time.Duration, error) {
+	c.shared, err = timeCase(log, "50 sessions on one list, on schedule", func() ([]time.Duration, error) {
+		return onSchedule(ctx, claimSessions, claimPerWorker, claimInterval, func(i int) func(context.Context) (time.Duration, error) {
+			return w.claimer(w.shared[i])
+		})
+	})
+	if err != nil {
+		return c, err
+	}
+	// Each of the 500 sessions claims on its own schedule, a tenth as often
+	// as the shared ones: the same 250 claims a second in all.
+	c.scattered, err = timeCase(log, "500 sessions on 500 lists, on schedule", func() ([]time.Duration, error) {
+		return onSchedule(ctx, claimSmallLists, claimPerSmallSess/2, claimInterval*claimSmallLists/claimSessions,
+			func(i int) func(context.Context) (time.Duration, error) { return w.claimer(w.scattered[i]) })
+	})
+	if err != nil {
+		return c, err
+	}
+	c.sharedFlat, err = timeCase(log, "50 sessions on one list, flat out", func() ([]time.Duration, error) {
 		return concurrently(ctx, claimSessions, func(ctx context.Context, i int) ([]time.Duration, error) {
 			return repeat(ctx, claimPerWorker, w.claimer(w.shared[i]))
 		})
 	})
 	if err != nil {
-		return nil, nil, nil, err
+		return c, err
 	}
 	sessions := make(chan int64, len(w.scattered))
 	for _, id := range w.scattered {
 		sessions <- id
 	}
 	close(sessions)
-	scattered, err = timeCase(log, "500 sessions on 500 lists", func() ([]time.Duration, error) {
+	c.scatteredFlat, err = timeCase(log, "500 sessions on 500 lists, flat out", func() ([]time.Duration, error) {
 		return concurrently(ctx, claimSmallListWorkers, func(ctx context.Context, _ int) ([]time.Duration, error) {
 			var all []time.Duration
 			for id := range sessions {
-				d, err := repeat(ctx, claimPerSmallSess, w.claimer(id))
+				d, err := repeat(ctx, claimPerSmallSess/2, w.claimer(id))
 				if err != nil {
 					return nil, err
 				}
@@ -164,7 +222,7 @@ func (w *claimWorld) measure(ctx context.Context, log io.Writer) (one, shared, s
 			return all, nil
 		})
 	})
-	return one, shared, scattered, err
+	return c, err
 }
 
 // loadClaimWorld makes the organisation, 300,000 supporters on a list for
@@ -280,9 +338,31 @@ func loadFloor(ctx context.Context, pool *pgxpool.Pool) error {
 	return err
 }
 
-// floorPop is the least a claim can cost: lock the first free row, skipping
-// locked ones, and take it, in one statement.
+// floorPop is the issue's floor: a bare SELECT … FOR UPDATE SKIP LOCKED
+// LIMIT 1 and an UPDATE of the row it locked, in one transaction.
 func floorPop(pool *pgxpool.Pool) func(context.Context) (time.Duration, error) {
+	return func(ctx context.Context) (time.Duration, error) {
+		start := time.Now()
+		err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+			var id int64
+			err := tx.QueryRow(ctx, `SELECT id FROM claim_floor WHERE NOT taken ORDER BY position LIMIT 1 FOR UPDATE SKIP LOCKED`).Scan(&id)
+			if err != nil {
+				return err
+			}
+			_, err = tx.Exec(ctx, `UPDATE claim_floor SET taken = true WHERE id = $1`, id)
+			return err
+		})
+		elapsed := time.Since(start)
+		if err != nil {
+			return 0, fmt.Errorf("floor pop: %w", err)
+		}
+		return elapsed, nil
+	}
+}
+
+// floorPopOneStatement is the floor folded into one statement and one round
+// trip, as Claim is: the least a pop can cost.
+func floorPopOneStatement(pool *pgxpool.Pool) func(context.Context) (time.Duration, error) {
 	return func(ctx context.Context) (time.Duration, error) {
 		var id int64
 		start := time.Now()
@@ -294,30 +374,83 @@ func floorPop(pool *pgxpool.Pool) func(context.Context) (time.Duration, error) {
 			RETURNING claim_floor.id`).Scan(&id)
 		elapsed := time.Since(start)
 		if err != nil {
-			return 0, fmt.Errorf("floor pop: %w", err)
+			return 0, fmt.Errorf("floor pop in one statement: %w", err)
 		}
 		return elapsed, nil
 	}
 }
 
-// measureFloor times the floor pop on one connection, then on 50 at once.
-func measureFloor(ctx context.Context, pool *pgxpool.Pool, log io.Writer) (one, concurrent []time.Duration, err error) {
-	pop := floorPop(pool)
+// floorCases are the timings of the floor.
+type floorCases struct {
+	one          []time.Duration // one connection, back to back
+	paced        []time.Duration // 50 connections on the claims' schedule
+	oneStatement []time.Duration // the same, popping in one statement
+	flat         []time.Duration // 50 connections flat out
+}
+
+// measureFloor times the floor pop on one connection, then on 50 on the
+// claims' schedule and flat out.
+func measureFloor(ctx context.Context, pool *pgxpool.Pool, log io.Writer) (f floorCases, err error) {
+	pop, popOne := floorPop(pool), floorPopOneStatement(pool)
 	if _, err := repeat(ctx, claimWarmUp, pop); err != nil {
-		return nil, nil, err
+		return f, err
 	}
-	one, err = timeCase(log, "floor, 1 connection", func() ([]time.Duration, error) {
+	if f.one, err = timeCase(log, "floor, 1 connection", func() ([]time.Duration, error) {
 		return repeat(ctx, claimOneRuns, pop)
-	})
-	if err != nil {
-		return nil, nil, err
+	}); err != nil {
+		return f, err
 	}
-	concurrent, err = timeCase(log, "floor, 50 connections", func() ([]time.Duration, error) {
+	everyone := func(op func(context.Context) (time.Duration, error)) func(int) func(context.Context) (time.Duration, error) {
+		return func(int) func(context.Context) (time.Duration, error) { return op }
+	}
+	if f.paced, err = timeCase(log, "floor, 50 connections on schedule", func() ([]time.Duration, error) {
+		return onSchedule(ctx, claimSessions, claimPerWorker, claimInterval, everyone(pop))
+	}); err != nil {
+		return f, err
+	}
+	if f.oneStatement, err = timeCase(log, "floor in one statement, 50 connections on schedule", func() ([]time.Duration, error) {
+		return onSchedule(ctx, claimSessions, claimPerWorker, claimInterval, everyone(popOne))
+	}); err != nil {
+		return f, err
+	}
+	f.flat, err = timeCase(log, "floor, 50 connections flat out", func() ([]time.Duration, error) {
 		return concurrently(ctx, claimSessions, func(ctx context.Context, _ int) ([]time.Duration, error) {
 			return repeat(ctx, claimPerWorker, pop)
 		})
 	})
-	return one, concurrent, err
+	return f, err
+}
+
+// onSchedule runs n workers, each doing perWorker operations interval
+// apart, the workers' schedules spread evenly over one interval. An
+// operation's latency counts from when it was due, so an operation that
+// starts late because the one before it ran long counts the wait. op times
+// only what it measures (a claim, not the call's end that follows it).
+func onSchedule(ctx context.Context, n, perWorker int, interval time.Duration,
+	opOf func(i int) func(context.Context) (time.Duration, error)) ([]time.Duration, error) {
+	begin := time.Now().Add(interval)
+	return concurrently(ctx, n, func(ctx context.Context, i int) ([]time.Duration, error) {
+		op := opOf(i)
+		first := begin.Add(interval * time.Duration(i) / time.Duration(n))
+		d := make([]time.Duration, 0, perWorker)
+		for k := range perWorker {
+			// Late only when the worker's previous operation ran past this
+			// one's time; the timer's own wake-up jitter is not the
+			// database's.
+			var late time.Duration
+			if wait := time.Until(first.Add(interval * time.Duration(k))); wait > 0 {
+				time.Sleep(wait)
+			} else {
+				late = -wait
+			}
+			elapsed, err := op(ctx)
+			if err != nil {
+				return nil, err
+			}
+			d = append(d, late+elapsed)
+		}
+		return d, nil
+	})
 }
 
 // timeCase runs one case and tells stderr how long it took and how many

@@ -61,10 +61,6 @@ func databaseFlag(env *environment, fs *flag.FlagSet) *string {
 
 // openStore connects to the database and checks it answers.
 // CALLINGD_PASSWORD_COST sets the bcrypt cost of new password hashes.
-// defaultPoolConns is the database pool's size unless the URL sets
-// pool_max_conns.
-const defaultPoolConns = 20
-
 func openStore(ctx context.Context, env *environment, url string) (*queue.Store, error) {
 	if url == "" {
 		return nil, queue.FieldErrorf("database-url", "is required (set CALLINGD_DATABASE_URL or pass --database-url)")
@@ -74,10 +70,7 @@ func openStore(ctx context.Context, env *environment, url string) (*queue.Store,
 		return nil, queue.FieldErrorf("database-url", "is not a PostgreSQL URL: %v", err)
 	}
 	if !strings.Contains(url, "pool_max_conns") {
-		// pgxpool's default is the number of CPUs (at least 4); a server
-		// with sessions claiming, listening and announcing at once waited
-		// for connections at 200 live sessions on 2 cores.
-		cfg.MaxConns = defaultPoolConns
+		cfg.MaxConns = queue.DefaultPoolConns
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
