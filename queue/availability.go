@@ -75,7 +75,12 @@ const nextToCallSQL = `
 			AND ss.held_until IS NULL` + firstInQueueSQL + `)
 		UNION ALL
 		(SELECT ss.supporter_id, ss.sort_key ` + sessionQueueSQL + availableSQL + `
-			AND ss.held_until <= @now` + firstInQueueSQL + `)
+			AND ss.held_until <= @now
+			-- Sorted after the fetch (+ 0), so the planner reads the few held
+			-- rows by their index instead of walking the whole queue in order
+			-- hoping to meet one soon.
+			ORDER BY ss.sort_key + 0
+			LIMIT 1)
 	) candidates
 	ORDER BY sort_key
 	LIMIT 1`

@@ -26,6 +26,12 @@ CREATE INDEX session_supporters_claimable ON session_supporters (session_id, sor
 CREATE INDEX session_supporters_held ON session_supporters (session_id, held_until)
     WHERE held_until IS NOT NULL;
 
+-- The View all supporters sheet filtered to Completed (R3.5) walked the
+-- session's whole queue once the planner stopped expecting the completed
+-- rows near its head; with their own index it reads only them, in order.
+CREATE INDEX session_supporters_completed ON session_supporters (session_id, sort_key, supporter_id)
+    WHERE completed_at IS NOT NULL;
+
 CREATE FUNCTION release_holds_of_organisation() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE session_supporters ss SET held_until = NULL
@@ -43,6 +49,15 @@ CREATE TRIGGER organisations_cooldown_shortened AFTER UPDATE OF cooldown ON orga
 -- being full. Room on each page keeps these updates HOT: no index changes.
 -- (Pages written before this migration get their room as rows move.)
 ALTER TABLE supporters SET (fillfactor = 85);
+
+-- The cap on an organisation's concurrent calls (R10.4) counts its live
+-- supporter legs at every claim. With only the organisation in the live
+-- index, the claim's generic plan counted them by intersecting it with
+-- call_records_org_time, reading every call the organisation ever made
+-- (8,746 entries a claim after 9,000 calls). Keyed by leg too, the count
+-- reads the live legs alone.
+DROP INDEX call_records_live;
+CREATE INDEX call_records_live ON call_records (organisation_id, leg) WHERE state <> 'ended';
 
 -- The announcer's marks (migration 0003) cost a claim a quarter of its time
 -- when the triggers run, though the claim marks its session itself and the
