@@ -348,12 +348,19 @@ func TestClaimAfterAListMatesCalls(t *testing.T) {
 		w.mustEnd(t, cl.Call.ID, queue.OutcomeNoAnswer)
 		return cl.Supporter.ID
 	}
+	// afterMate: a list of n, sessions a and b on it, and b has called its
+	// first mateCalls supporters.
+	afterMate := func(t *testing.T, n, mateCalls int) (w *world, a queue.Session) {
+		w = newWorld(t, n)
+		a, b := w.mustSession(t, w.leader), w.mustSession(t, w.mustLeader(t, "mate"))
+		for range mateCalls {
+			claimed(t, w, b.ID)
+		}
+		return w, a
+	}
 	t.Run("cool-down ends", func(t *testing.T) {
 		t.Parallel()
-		w := newWorld(t, 6)
-		a, b := w.mustSession(t, w.leader), w.mustSession(t, w.mustLeader(t, "mate"))
-		claimed(t, w, b.ID)
-		claimed(t, w, b.ID)
+		w, a := afterMate(t, 6, 2)
 		var got []int64
 		got = append(got, claimed(t, w, a.ID))
 		w.clock.Advance(queue.DefaultCooldown - time.Minute)
@@ -367,10 +374,7 @@ func TestClaimAfterAListMatesCalls(t *testing.T) {
 	})
 	t.Run("nobody left but the list-mate's", func(t *testing.T) {
 		t.Parallel()
-		w := newWorld(t, 2)
-		a, b := w.mustSession(t, w.leader), w.mustSession(t, w.mustLeader(t, "mate"))
-		claimed(t, w, b.ID)
-		claimed(t, w, b.ID)
+		w, a := afterMate(t, 2, 2)
 		if _, ok, err := w.s.Claim(context.Background(), w.org.ID, a.ID); ok || err != nil {
 			t.Fatalf("claim with everyone in their cool-down: ok %v, %v", ok, err)
 		}
@@ -381,9 +385,7 @@ func TestClaimAfterAListMatesCalls(t *testing.T) {
 	})
 	t.Run("cool-down shortened", func(t *testing.T) {
 		t.Parallel()
-		w := newWorld(t, 4)
-		a, b := w.mustSession(t, w.leader), w.mustSession(t, w.mustLeader(t, "mate"))
-		claimed(t, w, b.ID)
+		w, a := afterMate(t, 4, 1)
 		claimed(t, w, a.ID)
 		if _, err := w.s.Pool().Exec(context.Background(),
 			`UPDATE organisations SET cooldown = '5 minutes' WHERE id = $1`, w.org.ID); err != nil {

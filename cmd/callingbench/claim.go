@@ -462,8 +462,9 @@ func timeCase(log io.Writer, name string, run func() ([]time.Duration, error)) (
 		return nil, err
 	}
 	elapsed := time.Since(start)
-	fmt.Fprintf(log, "callingbench claim: %s: %d in %v, %.0f/s\n", name, len(d), elapsed.Round(time.Millisecond),
-		float64(len(d))/elapsed.Seconds())
+	fmt.Fprintf(log, "callingbench claim: %s: %d in %v, %.0f/s; p50 %.2f, p90 %.2f, p99 %.2f, max %.2f ms\n",
+		name, len(d), elapsed.Round(time.Millisecond), float64(len(d))/elapsed.Seconds(),
+		ms(percentile(d, 50)), ms(percentile(d, 90)), ms(percentile(d, 99)), ms(d[len(d)-1]))
 	return d, nil
 }
 
