@@ -146,13 +146,26 @@ var (
 // availableSupporters about each one: the planner cannot estimate how many
 // pass the system skip rules, and when it guesses few it checks all 100,000
 // supporters before counting; asked row by row (OFFSET 0 keeps the EXISTS
-// from being turned into a join) it stops at the limit.
+// from being turned into a join) it stops at the limit. The pending rows
+// are read by the claim index (not held) and the index of held rows (whose
+// hold has ended; rows still held are in their cool-down), migration 0005.
 var countAvailable = `
 	SELECT count(*) FROM (
-		SELECT FROM session_supporters q
-		WHERE q.session_id = s.id AND ` + strings.ReplaceAll(pendingSQL, "ss.", "q.") + `
-			AND EXISTS (` + availableSupporters + ` AND ss.supporter_id = q.supporter_id OFFSET 0)
+		SELECT FROM (
+			(SELECT FROM session_supporters q
+			WHERE q.session_id = s.id AND ` + pendingAvailableSQL + ` AND q.held_until IS NULL
+			LIMIT @count_to)
+			UNION ALL
+			(SELECT FROM session_supporters q
+			WHERE q.session_id = s.id AND ` + pendingAvailableSQL + ` AND q.held_until <= @now
+			LIMIT @count_to)
+		) pending
 		LIMIT @count_to) a`
+
+// pendingAvailableSQL: the queue row q is pending and its supporter
+// available.
+var pendingAvailableSQL = strings.ReplaceAll(pendingSQL, "ss.", "q.") + `
+	AND EXISTS (` + availableSupporters + ` AND ss.supporter_id = q.supporter_id OFFSET 0)`
 
 // progressSQL counts the progress bar of the session aliased s.
 const progressSQL = `
