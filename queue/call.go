@@ -157,7 +157,7 @@ func (s *Store) CallEnded(ctx context.Context, orgID, callID int64, outcome Outc
 	args := pgx.NamedArgs{"org": orgID, "call": callID, "outcome": outcome, "cause": cause, "cause_text": causeText, "now": s.clock.Now()}
 	var c CallRecord
 	err := retrying(ctx, func() error {
-		return s.queryRowAfter(ctx, `SELECT `+markingItself, endCall, args, func(row pgx.Row) (err error) {
+		return s.queryRowAfter(ctx, `SELECT `+markingItself+`, `+progressUnchanged, endCall, args, func(row pgx.Row) (err error) {
 			c, err = scanCall(row)
 			return err
 		})

@@ -159,7 +159,8 @@ func (s *Store) releaseHolds(ctx context.Context, args pgx.NamedArgs) (bool, err
 }
 
 // claimSettings come before claimNext in its implicit transaction. The
-// statement marks its session itself (migration 0005). And it runs with the
+// statement marks its session itself (migration 0005) and changes no
+// progress count (migration 0006). And it runs with the
 // generic plan: the planner prices a custom plan for a big list below the
 // generic one and would plan every claim afresh, which costs more than the
 // claim itself; the generic plan has the same shape (walk the claim index
@@ -167,7 +168,8 @@ func (s *Store) releaseHolds(ctx context.Context, args pgx.NamedArgs) (bool, err
 // nested loops only: the generic plan cannot know how far the walk goes,
 // and priced the holds' join as a hash of the session's whole queue.
 const claimSettings = `SELECT set_config('plan_cache_mode', 'force_generic_plan', true),
-	set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true), ` + markingItself
+	set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true),
+	` + markingItself + `, ` + progressUnchanged
 
 // claimOnce runs claimNext, in one round trip.
 func (s *Store) claimOnce(ctx context.Context, args pgx.NamedArgs, call *CallRecord) (Supporter, error) {

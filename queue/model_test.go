@@ -221,9 +221,13 @@ func runModel(t *testing.T, seed uint64, steps int) {
 	}
 }
 
-// check compares every session's queue order and next supporter.
+// check compares every session's queue order and next supporter, and its
+// progress counts (kept by triggers, migration 0006) with a recount.
 func (r *modelRun) check() {
 	r.t.Helper()
+	if diff := progressDrift(r.w); diff != "" {
+		r.fail("progress counts: %s", diff)
+	}
 	for _, ms := range r.m.sessions {
 		if got, want := queueOrder(r.t, r.w, ms.id), ms.visible(); fmt.Sprint(got) != fmt.Sprint(want) {
 			r.fail("session %d order %v, model %v", ms.id, got, want)

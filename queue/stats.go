@@ -167,11 +167,12 @@ var countAvailable = `
 var pendingAvailableSQL = strings.ReplaceAll(pendingSQL, "ss.", "q.") + `
 	AND EXISTS (` + availableSupporters + ` AND ss.supporter_id = q.supporter_id OFFSET 0)`
 
-// progressSQL counts the progress bar of the session aliased s.
+// progressSQL reads the progress bar of the session aliased s: its counts
+// of supporters on the list, completed and removed, which the statements
+// changing its queue keep (migration 0006).
 const progressSQL = `
-	SELECT count(*) AS total, count(ss.completed_at) AS completed,
-		count(*) FILTER (WHERE ss.skip_type = 'remove') AS removed
-	FROM session_supporters ss WHERE ss.session_id = s.id AND ss.on_list`
+	SELECT c.on_list_count AS total, c.completed_count AS completed, c.removed_count AS removed
+	FROM calling_sessions c WHERE c.id = s.id`
 
 func callStatsDest(cs *CallStats) []any {
 	return []any{&cs.CallsAttempted, &cs.ContactsMade, &cs.Answered, &cs.NoAnswer, &cs.Busy, &cs.Failed,

@@ -128,3 +128,68 @@ func TestSessionStatsNotFound(t *testing.T) {
 		})
 	}
 }
+
+// progressDrift recounts every session's progress from its queue rows and
+// describes any session whose kept counts (migration 0006) differ.
+func progressDrift(w *world) string {
+	var drift string
+	err := w.s.Pool().QueryRow(context.Background(), `
+		SELECT coalesce(string_agg(format('session %s keeps %s/%s/%s, rows say %s/%s/%s', s.id,
+			s.on_list_count, s.completed_count, s.removed_count, c.on_list, c.completed, c.removed), '; '), '')
+		FROM calling_sessions s
+		CROSS JOIN LATERAL (
+			SELECT count(*) AS on_list, count(completed_at) AS completed,
+				count(*) FILTER (WHERE skip_type = 'remove') AS removed
+			FROM session_supporters WHERE session_id = s.id AND on_list) c
+		WHERE (s.on_list_count, s.completed_count, s.removed_count) <> (c.on_list, c.completed, c.removed)`).Scan(&drift)
+	if err != nil {
+		return err.Error()
+	}
+	return drift
+}
+
+// R3.1: the progress bar follows a contact corrected to "not contacted",
+// a supporter leaving and rejoining the list, and a supporter deleted.
+func TestSessionProgressFollowsChanges(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := newWorld(t, 5)
+	sess := w.mustSession(t, w.leader)
+	other := w.mustSession(t, w.mustLeader(t, "other"))
+	progress := func(step string, want queue.Progress) {
+		t.Helper()
+		if got := mustStats(t, w, sess.ID).Progress; got != want {
+			t.Fatalf("%s: progress %+v, want %+v", step, got, want)
+		}
+		if diff := progressDrift(w); diff != "" {
+			t.Fatalf("%s: %s", step, diff)
+		}
+	}
+	c := dial(t, w, sess.ID, queue.OutcomeAnswered, 30*time.Second)
+	contact, err := w.s.LogContact(ctx, w.leader, sess.ID, queue.ContactInput{CallID: c.ID, SupporterID: c.SupporterID,
+		Contacted: true, Method: queue.MethodPhone, IdempotencyKey: "progress-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	progress("contacted", queue.Progress{Total: 5, Completed: 1})
+	if _, err := w.s.CorrectContact(ctx, w.leader, contact.ID, queue.ContactInput{CallID: c.ID, SupporterID: c.SupporterID,
+		Contacted: false, Method: queue.MethodPhone, IdempotencyKey: "progress-1"}); err != nil {
+		t.Fatal(err)
+	}
+	progress("corrected", queue.Progress{Total: 5})
+	if err := w.s.RemoveListMember(ctx, w.org.ID, w.list.ID, w.supporters[4]); err != nil {
+		t.Fatal(err)
+	}
+	progress("left the list", queue.Progress{Total: 4})
+	if _, err := w.s.AddListMembers(ctx, w.org.ID, w.list.ID, []int64{w.supporters[4]}); err != nil {
+		t.Fatal(err)
+	}
+	progress("back on the list", queue.Progress{Total: 5})
+	if err := w.s.DeleteSupporter(ctx, w.org.ID, w.supporters[3]); err != nil {
+		t.Fatal(err)
+	}
+	progress("deleted", queue.Progress{Total: 4})
+	if got := mustStats(t, w, other.ID).Progress; got != (queue.Progress{Total: 4}) {
+		t.Fatalf("the other session: %+v", got)
+	}
+}

@@ -67,6 +67,11 @@ func (s *Store) inTx(ctx context.Context, what string, fn func(pgx.Tx) error) er
 // settings statement queryRowAfter sends first.
 const markingItself = `set_config('callingd.sessions_marked', 'on', true)`
 
+// progressUnchanged tells the progress counts' trigger (migration 0006)
+// that the transaction changes no counted column of a queue row: whether it
+// is on the list, completed or removed. Like markingItself.
+const progressUnchanged = `set_config('callingd.progress_unchanged', 'on', true)`
+
 // queryRowAfter runs settings (a SELECT of set_config(…, true) calls, and
 // locks) and then query, both with args, in one round trip and one implicit
 // transaction, and scans query's row with scan.
