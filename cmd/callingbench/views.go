@@ -11,9 +11,12 @@ import (
 
 // The views benchmark's shape: one session on a list of 100,000 members with
 // an evening's history, read the way the dashboard and the View all
-// supporters sheet read it.
+// supporters sheet read it. 49 other leaders have sessions on the list, so
+// the session's rows are a fiftieth of their table, as when an organisation
+// works one list together.
 const (
 	viewsListSize  = 100_000
+	viewsListMates = 49
 	viewsAttempted = 2_000 // the first supporters in queue order were dialled
 	viewsContacted = 500   // of them, answered and logged contacted
 	viewsSkipped   = 300   // further down the queue, skipped by the leader
@@ -146,7 +149,21 @@ func loadViewsSession(ctx context.Context, store *queue.Store) (orgID, sessionID
 	}
 	_, err = store.Pool().Exec(ctx, viewsHistory, org.ID, sess.ID, leader.ID, claimNow,
 		viewsAttempted, viewsContacted, viewsSkipped)
-	return org.ID, sess.ID, err
+	if err != nil {
+		return 0, 0, err
+	}
+	for i := range viewsListMates {
+		mate, err := store.CreateUser(ctx, org.ID, queue.UserInput{FirstName: fmt.Sprintf("Mate%d", i),
+			Email: fmt.Sprintf("mate%d@bench.example.org", i), Password: "a long enough secret",
+			Mobile: "+447400123456", Admin: true})
+		if err != nil {
+			return 0, 0, err
+		}
+		if _, _, err := store.StartSession(ctx, mate, list.ID, ""); err != nil {
+			return 0, 0, err
+		}
+	}
+	return org.ID, sess.ID, nil
 }
 
 // viewsHistory writes the evening: one call a minute up to now, the 500
