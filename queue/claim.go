@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Claim is a supporter taken from a session's queue and the call record of
@@ -151,7 +152,11 @@ func (s *Store) checkCallCap(ctx context.Context, args pgx.NamedArgs) error {
 // releaseHolds releases the session's ended holds and reports whether
 // there were any.
 func (s *Store) releaseHolds(ctx context.Context, args pgx.NamedArgs) (bool, error) {
-	tag, err := s.pool.Exec(ctx, releaseEndedHolds, args)
+	var tag pgconn.CommandTag
+	err := retrying(ctx, func() (err error) {
+		tag, err = s.pool.Exec(ctx, releaseEndedHolds, args)
+		return err
+	})
 	if err != nil {
 		return false, Internal("release ended holds", err)
 	}
