@@ -27,6 +27,10 @@ const (
 	SystemSkipCallingHours   = "calling_hours"                // R7.3
 )
 
+// recentlyCalledSQL: the supporter's last counted call ended within the
+// organisation's cool-down (R7.1).
+const recentlyCalledSQL = `sp.last_call_at > @now::timestamptz - o.cooldown`
+
 // localTimeSQL is the supporter's wall-clock time of day at @now.
 const localTimeSQL = `((@now::timestamptz AT TIME ZONE sp.timezone)::time)`
 
@@ -39,7 +43,7 @@ const systemSkipSQL = `(CASE
 	WHEN EXISTS (SELECT FROM do_not_call d WHERE d.organisation_id = sp.organisation_id AND d.phone = sp.phone)
 		THEN 'do_not_call'
 	WHEN sp.live_call_id IS NOT NULL THEN 'on_a_call'
-	WHEN sp.last_call_at > @now::timestamptz - o.cooldown THEN 'recently_called'
+	WHEN ` + recentlyCalledSQL + ` THEN 'recently_called'
 	WHEN NOT (` + localTimeSQL + ` >= o.calling_window_start AND ` + localTimeSQL + ` < o.calling_window_end)
 		THEN 'calling_hours'
 	END)`

@@ -55,7 +55,7 @@ var claimNext = `
 			-- by the claims that follow.
 			SELECT w.supporter_id, (SELECT sp.last_call_at + o.cooldown FROM supporters sp, organisations o
 				WHERE sp.id = w.supporter_id AND o.id = @org
-					AND sp.live_call_id IS NULL AND sp.last_call_at > @now::timestamptz - o.cooldown) AS until
+					AND sp.live_call_id IS NULL AND ` + recentlyCalledSQL + `) AS until
 			FROM session_supporters w
 			WHERE w.session_id = @session AND ` + strings.ReplaceAll(pendingSQL, "ss.", "w.") + `
 				AND w.held_until IS NULL AND NOT (SELECT ended FROM due)

@@ -109,12 +109,12 @@ func (s *Store) Sessions(ctx context.Context, actor User, f SessionFilter) ([]Se
 	return summaries, Internal("list sessions", err)
 }
 
-// visibleSessions computes each visible session's status once, keeps those
-// of the filter, and counts the progress of the page's rows only. AFTER
-// stands for the keyset condition of a later page.
+// visibleSessions computes each visible session's status once and keeps
+// those of the filter; progress is the counts each session row keeps
+// (migration 0006). AFTER stands for the keyset condition of a later page.
 var visibleSessions = `
 	WITH visible AS MATERIALIZED (
-		SELECT ` + sessionColumns + `, ` + sessionStatusSQL + ` AS status
+		SELECT ` + sessionColumns + `, s.completed_count, s.on_list_count, ` + sessionStatusSQL + ` AS status
 		FROM calling_sessions s
 		JOIN organisations o ON o.id = s.organisation_id
 		JOIN users me ON me.organisation_id = s.organisation_id AND me.id = @actor
@@ -128,11 +128,10 @@ var visibleSessions = `
 	)
 	SELECT s.id, s.organisation_id, s.group_id, s.list_id, s.leader_id, s.name, s.cycle,
 		s.cycle_started_at, s.started_at, s.last_activity_at, s.created_at, s.status,
-		l.name, trim(leader.first_name || ' ' || leader.last_name), p.completed, p.total
+		l.name, trim(leader.first_name || ' ' || leader.last_name), s.completed_count, s.on_list_count
 	FROM page s
 	JOIN call_lists l ON l.id = s.list_id
 	JOIN users leader ON leader.id = s.leader_id
-	CROSS JOIN LATERAL (` + progressSQL + `) p
 	ORDER BY s.last_activity_at DESC, s.id DESC`
 
 func decodeSessionsCursor(cursor string) (time.Time, int64, error) {

@@ -167,20 +167,14 @@ var countAvailable = `
 var pendingAvailableSQL = strings.ReplaceAll(pendingSQL, "ss.", "q.") + `
 	AND EXISTS (` + availableSupporters + ` AND ss.supporter_id = q.supporter_id OFFSET 0)`
 
-// progressSQL reads the progress bar of the session aliased s: its counts
-// of supporters on the list, completed and removed, which the statements
-// changing its queue keep (migration 0006).
-const progressSQL = `
-	SELECT c.on_list_count AS total, c.completed_count AS completed, c.removed_count AS removed
-	FROM calling_sessions c WHERE c.id = s.id`
-
 func callStatsDest(cs *CallStats) []any {
 	return []any{&cs.CallsAttempted, &cs.ContactsMade, &cs.Answered, &cs.NoAnswer, &cs.Busy, &cs.Failed,
 		&cs.NotLogged, &cs.TalkSeconds, &cs.RSVPYes, &cs.RSVPNo, &cs.RSVPMaybe}
 }
 
-// SessionStats returns the dashboard figures of a session: progress,
-// impact across all cycles and the current cycle card, in one round trip.
+// SessionStats returns the dashboard figures of a session: progress (the
+// counts its row keeps, migration 0006), impact across all cycles and the
+// current cycle card, in one round trip.
 // ENOTFOUND if the organisation has no such session.
 func (s *Store) SessionStats(ctx context.Context, orgID, sessionID int64) (SessionStats, error) {
 	st := SessionStats{SessionID: sessionID}
@@ -190,13 +184,12 @@ func (s *Store) SessionStats(ctx context.Context, orgID, sessionID int64) (Sessi
 		callStatsDest(&st.Impact)...)
 	err := s.pool.QueryRow(ctx, `
 		SELECT s.cycle, s.cycle_started_at, s.started_at IS NOT NULL, l.event_id IS NOT NULL,
-			p.total, p.completed, p.removed,
+			s.on_list_count, s.completed_count, s.removed_count,
 			(`+countAvailable+`),
 			st.*
 		FROM calling_sessions s
 		JOIN organisations o ON o.id = s.organisation_id
 		JOIN call_lists l ON l.id = s.list_id
-		CROSS JOIN LATERAL (`+progressSQL+`) p
 		CROSS JOIN LATERAL (`+sessionStatsSQL+`) st
 		WHERE s.organisation_id = @org AND s.id = @session`,
 		pgx.NamedArgs{"org": orgID, "session": sessionID, "now": s.clock.Now(), "count_to": MaxAvailableCount + 1}).Scan(dest...)

@@ -72,12 +72,12 @@ const markingItself = `set_config('callingd.sessions_marked', 'on', true)`
 // is on the list, completed or removed. Like markingItself.
 const progressUnchanged = `set_config('callingd.progress_unchanged', 'on', true)`
 
-// queryRowAfter runs settings (a SELECT of set_config(…, true) calls, and
-// locks) and then query, both with args, in one round trip and one implicit
-// transaction, and scans query's row with scan.
+// queryRowAfter runs settings (a SELECT of set_config(…, true) calls) and
+// then query with args, in one round trip and one implicit transaction, and
+// scans query's row with scan.
 func (s *Store) queryRowAfter(ctx context.Context, settings, query string, args pgx.NamedArgs, scan func(pgx.Row) error) error {
 	batch := &pgx.Batch{}
-	batch.Queue(settings, args)
+	batch.Queue(settings)
 	batch.Queue(query, args)
 	results := s.pool.SendBatch(ctx, batch)
 	if _, err := results.Exec(); err != nil {

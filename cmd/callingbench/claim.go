@@ -40,7 +40,7 @@ const (
 	// 500 lists of 200 members: 100,000 members in all, as in the other cases.
 	claimSmallLists       = 500
 	claimSmallListSize    = 200
-	claimPerSmallSess     = 4
+	claimPerSmallSess     = 2  // claims of each small-list session, in each of the two cases
 	claimSmallListWorkers = 50 // goroutines working through the 500 sessions flat out
 )
 
@@ -190,7 +190,7 @@ func (w *claimWorld) measure(ctx context.Context, log io.Writer) (c claimCases, 
 	// Each of the 500 sessions claims on its own schedule, a tenth as often
 	// as the shared ones: the same 250 claims a second in all.
 	c.scattered, err = timeCase(log, "500 sessions on 500 lists, on schedule", func() ([]time.Duration, error) {
-		return onSchedule(ctx, claimSmallLists, claimPerSmallSess/2, claimInterval*claimSmallLists/claimSessions,
+		return onSchedule(ctx, claimSmallLists, claimPerSmallSess, claimInterval*claimSmallLists/claimSessions,
 			func(i int) func(context.Context) (time.Duration, error) { return w.claimer(w.scattered[i]) })
 	})
 	if err != nil {
@@ -213,7 +213,7 @@ func (w *claimWorld) measure(ctx context.Context, log io.Writer) (c claimCases, 
 		return concurrently(ctx, claimSmallListWorkers, func(ctx context.Context, _ int) ([]time.Duration, error) {
 			var all []time.Duration
 			for id := range sessions {
-				d, err := repeat(ctx, claimPerSmallSess/2, w.claimer(id))
+				d, err := repeat(ctx, claimPerSmallSess, w.claimer(id))
 				if err != nil {
 					return nil, err
 				}
