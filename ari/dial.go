@@ -70,10 +70,7 @@ func (c *Client) Dial(ctx context.Context, req DialRequest) error {
 		return err
 	}
 	if err := c.dialCreated(ctx, req, started); err != nil {
-		herr := c.call(context.WithoutCancel(ctx), http.MethodDelete, "channel_hangup", id, func() error {
-			return c.rest.Channel().Hangup(channelKey(id), string(CauseNormal))
-		})
-		if herr != nil && !isNotFound(herr) {
+		if herr := c.Hangup(context.WithoutCancel(ctx), id, CauseNormal); herr != nil {
 			c.log.Warn("hanging up a leg whose dial failed", "channel_id", id, "error", herr)
 		}
 		return err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -28,11 +29,8 @@ func (s *Sim) appSnapshot(a *app) *applicationJSON {
 		}
 	}
 	for _, b := range s.sortedBridges() {
-		for _, n := range b.apps {
-			if n == a.name {
-				out.BridgeIDs = append(out.BridgeIDs, b.id)
-				break
-			}
+		if slices.Contains(b.apps, a.name) {
+			out.BridgeIDs = append(out.BridgeIDs, b.id)
 		}
 	}
 	return out

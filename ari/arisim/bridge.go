@@ -2,6 +2,7 @@ package arisim
 
 import (
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -42,21 +43,15 @@ func (b *bridge) snapshot() *bridgeJSON {
 }
 
 func (b *bridge) remove(c *channel) {
-	for i, x := range b.channels {
-		if x == c {
-			b.channels = append(b.channels[:i], b.channels[i+1:]...)
-			return
-		}
+	if i := slices.Index(b.channels, c); i >= 0 {
+		b.channels = slices.Delete(b.channels, i, i+1)
 	}
 }
 
 func (b *bridge) subscribe(appName string) {
-	for _, a := range b.apps {
-		if a == appName {
-			return
-		}
+	if !slices.Contains(b.apps, appName) {
+		b.apps = append(b.apps, appName)
 	}
-	b.apps = append(b.apps, appName)
 }
 
 // createBridge is POST /bridges and POST /bridges/{bridge}.
@@ -188,7 +183,7 @@ func (s *Sim) announcePeers(b *bridge, joined []*channel) {
 	}
 	order := append([]*channel{}, joined...)
 	for _, c := range b.channels {
-		if !containsChannel(joined, c) {
+		if !slices.Contains(joined, c) {
 			order = append(order, c)
 		}
 	}
@@ -211,15 +206,6 @@ func (s *Sim) announcePeers(b *bridge, joined []*channel) {
 		s.varset(c, "BRIDGEPEER", peer)
 		s.varset(c, "BRIDGEPVTCALLID", callID)
 	}
-}
-
-func containsChannel(list []*channel, c *channel) bool {
-	for _, x := range list {
-		if x == c {
-			return true
-		}
-	}
-	return false
 }
 
 // removeChannel is POST /bridges/{bridge}/removeChannel.

@@ -10,14 +10,14 @@ import (
 
 // channel is one leg. Its fate after dial comes from its phone's Script.
 type channel struct {
-	id, name, protocolID   string
-	tech, number, endpoint string
-	appName                string
-	args                   []string
-	state                  string // Down, Ring, Ringing, Up
-	caller, connected      callerJSON
-	created                time.Time
-	seq                    uint64
+	id, name, protocolID string
+	number, endpoint     string
+	appName              string
+	args                 []string
+	state                string // Down, Ring, Ringing, Up
+	caller, connected    callerJSON
+	created              time.Time
+	seq                  uint64
 
 	inStasis   bool
 	originated bool // POST /channels: Dial events first, StasisStart on answer
@@ -122,7 +122,6 @@ func (s *Sim) newChannel(q *request, id string) (*channel, *reply) {
 		id:         id,
 		name:       fmt.Sprintf("%s/%s-%08x", tech, ep, seq),
 		protocolID: s.uuid(),
-		tech:       tech,
 		number:     number,
 		endpoint:   ep,
 		appName:    appName,

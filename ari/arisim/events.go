@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -26,24 +27,11 @@ type app struct {
 // non-empty allow-list lets only its types through, then the deny-list
 // removes its types.
 func (a *app) wants(eventType string) bool {
-	if len(a.allowed) > 0 {
-		found := false
-		for _, f := range a.allowed {
-			if f.Type == eventType {
-				found = true
-				break
-			}
-		}
-		if !found {
-			return false
-		}
+	is := func(f typeFilter) bool { return f.Type == eventType }
+	if len(a.allowed) > 0 && !slices.ContainsFunc(a.allowed, is) {
+		return false
 	}
-	for _, f := range a.disallowed {
-		if f.Type == eventType {
-			return false
-		}
-	}
-	return true
+	return !slices.ContainsFunc(a.disallowed, is)
 }
 
 // appLocked returns the named application, creating it. The caller holds
@@ -57,12 +45,22 @@ func (s *Sim) appLocked(name string) *app {
 	return a
 }
 
+// listening returns the application if a websocket of it would receive an
+// event of type typ, else nil. The caller holds the lock.
+func (s *Sim) listening(appName, typ string) *app {
+	a := s.apps[appName]
+	if a == nil || len(a.conns) == 0 || !a.wants(typ) {
+		return nil
+	}
+	return a
+}
+
 // emit stamps an event and queues it to every websocket of the application
 // that has not filtered its type out. The caller holds the lock, which is
 // what orders events; writing them is the connections' business.
 func (s *Sim) emit(appName string, ev *eventJSON) {
-	a := s.apps[appName]
-	if a == nil || len(a.conns) == 0 || !a.wants(ev.Type) {
+	a := s.listening(appName, ev.Type)
+	if a == nil {
 		return
 	}
 	ev.Timestamp = formatTime(s.clock.Now())
@@ -123,11 +121,8 @@ func (s *Sim) dropConnLocked(c *wsConn) {
 		if a == nil {
 			continue
 		}
-		for i, x := range a.conns {
-			if x == c {
-				a.conns = append(a.conns[:i], a.conns[i+1:]...)
-				break
-			}
+		if i := slices.Index(a.conns, c); i >= 0 {
+			a.conns = slices.Delete(a.conns, i, i+1)
 		}
 	}
 	c.close()

@@ -25,7 +25,6 @@ func (s *Sim) IncomingCall(app, from, to string) (string, error) {
 		id:         fmt.Sprintf("%d.%d", now.Unix(), seq),
 		name:       fmt.Sprintf("PJSIP/trunk-%08x", seq),
 		protocolID: s.uuid(),
-		tech:       "PJSIP",
 		number:     from,
 		endpoint:   "trunk",
 		appName:    app,

@@ -7,8 +7,12 @@ import "time"
 // the lock held.
 
 // emitChannel sends an event about c to c's application, with c's current
-// snapshot.
+// snapshot, built only when a websocket would receive it (the client's
+// event filter drops most ChannelVarset events).
 func (s *Sim) emitChannel(c *channel, typ string, ev *eventJSON) {
+	if s.listening(c.appName, typ) == nil {
+		return
+	}
 	ev.Type = typ
 	ev.Channel = c.snapshot()
 	s.emit(c.appName, ev)

@@ -2,6 +2,7 @@ package arisim
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -84,11 +85,8 @@ func (s *Sim) finishPlayback(pb *playback) {
 	delete(s.playbacks, pb.id)
 	c := pb.ch
 	wasPlaying := len(c.playbacks) > 0 && c.playbacks[0] == pb
-	for i, x := range c.playbacks {
-		if x == pb {
-			c.playbacks = append(c.playbacks[:i], c.playbacks[i+1:]...)
-			break
-		}
+	if i := slices.Index(c.playbacks, pb); i >= 0 {
+		c.playbacks = slices.Delete(c.playbacks, i, i+1)
 	}
 	pb.state = "done"
 	s.emitPlayback(pb, "PlaybackFinished")

@@ -86,7 +86,6 @@ type Sim struct {
 
 	handlers sync.WaitGroup // websocket handler goroutines
 	server   *http.Server
-	listener net.Listener
 	baseURL  string
 }
 
@@ -152,7 +151,6 @@ func Start(cfg Config) (*Sim, error) {
 	if err != nil {
 		return nil, fmt.Errorf("arisim: listen: %w", err)
 	}
-	s.listener = ln
 	s.baseURL = "http://" + ln.Addr().String()
 	s.server = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = s.server.Serve(ln) }()
