@@ -242,7 +242,8 @@ func (c *Call) onClaimed(ev event) []command {
 	c.state = dialling
 	// The dial first: the leader's key should ring the next supporter as
 	// soon as it can; the prompt gives way to ringback just after.
-	cmds := []command{{kind: dialSupporter, callID: ev.claim.Call.ID, channel: c.supporter.channel}}
+	cmds := []command{{kind: dialSupporter, callID: ev.claim.Call.ID, channel: c.supporter.channel,
+		number: ev.claim.Call.DialledNumber}}
 	cmds = append(cmds, c.play(mediaRingback)...)
 	return append(cmds, logs...)
 }

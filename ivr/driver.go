@@ -23,7 +23,6 @@ type driver struct {
 	log     *slog.Logger
 	mailbox *ari.Mailbox
 	inbox   chan event // from the engine and timers
-	claimed map[int64]queue.Claim
 	timer   Timer
 
 	// dialledAt is when each leg was dialled (wall time), so reconciliation
@@ -45,7 +44,7 @@ func (e *Engine) newDriver(org queue.Organisation, leader queue.User, call *Call
 	d := &driver{e: e, call: call, org: org, leader: leader,
 		log:     e.log.With("session_id", call.SessionID, "org_id", org.ID),
 		mailbox: ari.NewMailbox(e.cfg.MailboxLimit), inbox: make(chan event, 8),
-		claimed: map[int64]queue.Claim{}, firstDial: true, dialledAt: map[string]time.Time{}}
+		firstDial: true, dialledAt: map[string]time.Time{}}
 	d.publish()
 	return d
 }
@@ -105,11 +104,10 @@ func (d *driver) run(ctx context.Context) {
 // step feeds one event to the call and runs what it asks, including the
 // events those commands produce (a claim's answer).
 func (d *driver) step(ctx context.Context, ev event) {
-	if ev.kind == fromAsterisk && (ev.ari.Kind == ari.Digit ||
-		ev.ari.Kind == ari.LegAnswered && ev.ari.Channel == d.call.leader.channel) {
-		d.askedAt = time.Now()
-	}
 	if ev.kind == fromAsterisk {
+		if ev.ari.Kind == ari.Digit || ev.ari.Kind == ari.LegAnswered && ev.ari.Channel == d.call.leader.channel {
+			d.askedAt = time.Now()
+		}
 		d.log.Debug("event", "kind", ev.ari.Kind, "channel_id", ev.ari.Channel, "digit", ev.ari.Digit, "playback", ev.ari.Playback)
 	}
 	before := d.call.state
@@ -199,9 +197,6 @@ func (d *driver) run1(ctx context.Context, cmd command) (*event, error) {
 		return nil, ignoreGone(tel.Hangup(ctx, cmd.channel, ari.CauseNormal))
 	case claimSupporter:
 		cl, ok, err := store.Claim(ctx, d.org.ID, c.SessionID)
-		if ok {
-			d.claimed[cl.Call.ID] = cl
-		}
 		return &event{kind: claimResult, claim: cl, claimed: ok, err: err}, nil
 	case dialSupporter:
 		return d.dialSupporter(ctx, cmd)
@@ -232,9 +227,7 @@ func (d *driver) run1(ctx context.Context, cmd command) (*event, error) {
 // dialSupporter applies the dial guard (R10.4) and rings the claimed
 // supporter with the organisation's caller ID and ring timeout (R10.2).
 func (d *driver) dialSupporter(ctx context.Context, cmd command) (*event, error) {
-	cl := d.claimed[cmd.callID]
-	delete(d.claimed, cmd.callID)
-	if err := queue.CheckDestination(d.org, cl.Call.DialledNumber); err != nil {
+	if err := queue.CheckDestination(d.org, cmd.number); err != nil {
 		d.e.metrics.refused.Inc()
 		return &event{kind: refused, reason: queue.ErrorMessage(err)}, nil
 	}
@@ -243,7 +236,7 @@ func (d *driver) dialSupporter(ctx context.Context, cmd command) (*event, error)
 	}
 	d.e.tel.Route(cmd.channel, d.mailbox)
 	d.dialledAt[cmd.channel] = time.Now()
-	err := d.e.tel.Dial(ctx, ari.DialRequest{ChannelID: cmd.channel, Number: cl.Call.DialledNumber,
+	err := d.e.tel.Dial(ctx, ari.DialRequest{ChannelID: cmd.channel, Number: cmd.number,
 		CallerID: d.org.CallerID, Timeout: d.org.RingTimeout, Originator: d.call.leader.channel})
 	if err != nil {
 		return &event{kind: dialFailed, reason: "could not dial: " + err.Error()}, err
@@ -271,7 +264,6 @@ func (d *driver) observeDial() {
 // left) is "cut", and called first on resume, only when nothing was logged
 // for the call; otherwise the call simply ended (R4.4).
 func (d *driver) recordEnded(ctx context.Context, cmd command) error {
-	delete(d.claimed, cmd.callID) // claimed, then given back before its dial
 	outcome := cmd.outcome
 	if outcome == queue.OutcomeCut {
 		_, logged, err := d.e.store.ContactForCall(ctx, d.org.ID, cmd.callID)
@@ -287,6 +279,7 @@ func (d *driver) recordEnded(ctx context.Context, cmd command) error {
 		return err
 	}
 	d.e.tel.Unroute(rec.ChannelID)
+	delete(d.dialledAt, rec.ChannelID)
 	d.e.metrics.calls.WithLabelValues(string(rec.Leg), string(rec.Outcome)).Inc()
 	return nil
 }

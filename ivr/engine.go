@@ -102,13 +102,25 @@ func New(store *queue.Store, tel Phone, cfg Config) (*Engine, error) {
 	e := &Engine{store: store, tel: tel, cfg: cfg, clock: cfg.Clock, log: cfg.Logger,
 		metrics: m, wake: make(chan struct{}, 1), drivers: map[int64]*driver{}}
 	if cfg.Registerer != nil {
-		live := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "callingd_live_calls",
-			Help: "Call legs (leaders' and supporters') of the sessions this instance drives."}, e.liveLegs)
-		if err := cfg.Registerer.Register(live); err != nil {
-			return nil, err
+		for _, c := range []prometheus.Collector{
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "callingd_live_calls",
+				Help: "Call legs (leaders' and supporters') of the sessions this instance drives."}, e.liveLegs),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "callingd_sessions_in_progress",
+				Help: "Sessions whose phone call this instance drives now."}, e.sessionsDriven),
+		} {
+			if err := cfg.Registerer.Register(c); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return e, nil
+}
+
+// sessionsDriven counts the sessions whose call this instance drives now.
+func (e *Engine) sessionsDriven() float64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return float64(len(e.drivers))
 }
 
 // liveLegs counts the legs the drivers hold now.
@@ -288,11 +300,9 @@ func (e *Engine) launch(ctx context.Context, d *driver) {
 	e.mu.Lock()
 	e.drivers[d.call.SessionID] = d
 	e.mu.Unlock()
-	e.metrics.sessions.Inc()
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()
-		defer e.metrics.sessions.Dec()
 		d.run(ctx)
 		e.mu.Lock()
 		delete(e.drivers, d.call.SessionID)

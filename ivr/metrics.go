@@ -5,7 +5,6 @@ import "github.com/prometheus/client_golang/prometheus"
 // metrics of the call flow (R11.2).
 type metrics struct {
 	calls             *prometheus.CounterVec // by leg and outcome
-	sessions          prometheus.Gauge       // sessions this instance drives now
 	refused           prometheus.Counter
 	answerToFirstDial prometheus.Histogram
 	keyToDial         prometheus.Histogram
@@ -18,8 +17,6 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	m := &metrics{
 		calls: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "callingd_calls_total",
 			Help: "Call legs ended, by leg (leader, supporter) and outcome."}, []string{"leg", "outcome"}),
-		sessions: prometheus.NewGauge(prometheus.GaugeOpts{Name: "callingd_sessions_in_progress",
-			Help: "Sessions whose phone call this instance drives now."}),
 		refused: prometheus.NewCounter(prometheus.CounterOpts{Name: "callingd_dial_refused_total",
 			Help: "Numbers the dial guard refused (outside the allowed destinations, premium rate)."}),
 		answerToFirstDial: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "callingd_answer_to_first_dial_seconds",
@@ -30,7 +27,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.calls, m.sessions, m.refused, m.answerToFirstDial, m.keyToDial} {
+	for _, c := range []prometheus.Collector{m.calls, m.refused, m.answerToFirstDial, m.keyToDial} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

@@ -78,7 +78,8 @@ type command struct {
 	media     string // for play: a prompt or ringback
 	playback  string
 	callID    int64
-	supporter int64 // for logContact and removeWrongNumber
+	supporter int64  // for logContact and removeWrongNumber
+	number    string // for dialSupporter: the number the claim recorded
 	outcome   queue.Outcome
 	cause     int
 	causeText string
