@@ -120,7 +120,7 @@ func (c *Call) onLeaderEvent(e ari.Event) []command {
 			{kind: recordAnswered, callID: c.leader.callID},
 			{kind: createBridge},
 			{kind: addToBridge, channel: c.leader.channel},
-		}, c.play(promptConnecting)...)
+		}, c.play(PromptConnecting)...)
 	case ari.LegEnded:
 		return c.onLeaderGone(e)
 	case ari.PlaybackFinished:
@@ -230,13 +230,13 @@ func (c *Call) onClaimed(ev event) []command {
 	switch {
 	case ev.err == queue.ErrCallCap:
 		c.state = wrapUp
-		return append(c.play(promptLinesBusy), logs...)
+		return append(c.play(PromptLinesBusy), logs...)
 	case ev.err != nil:
 		c.state = wrapUp
-		return append(c.play(promptTechnicalProblem), logs...)
+		return append(c.play(PromptTechnicalProblem), logs...)
 	case !ev.claimed:
 		c.state = closing
-		return append(c.play(promptCycleComplete), logs...)
+		return append(c.play(PromptCycleComplete), logs...)
 	}
 	c.supporter = &leg{callID: ev.claim.Call.ID, channel: channelFor(ev.claim.Call.ID), supporterID: ev.claim.Supporter.ID}
 	c.state = dialling

@@ -2,19 +2,20 @@ package ivr
 
 import "github.com/supporterbase/callingsessions/queue"
 
-// Prompts the leader hears, by name. Their words are in
+// Prompts the leader hears, by name (exported for the benchmark that
+// listens for them). Their words are in
 // asterisk-config/prompts.txt, from which `make prompts` generates 8 kHz
 // audio for Asterisk (asterisk-config/check.sh checks every name here has
 // words); the simulator accepts any name.
 const (
-	promptConnecting       = "sound:callingd/connecting"
-	promptBusy             = "sound:callingd/busy"
-	promptNoAnswer         = "sound:callingd/no-answer"
-	promptFailed           = "sound:callingd/call-failed"
-	promptWrapUp           = "sound:callingd/wrap-up"
-	promptCycleComplete    = "sound:callingd/cycle-complete"
-	promptLinesBusy        = "sound:callingd/lines-busy"
-	promptTechnicalProblem = "sound:callingd/technical-problem"
+	PromptConnecting       = "sound:callingd/connecting"
+	PromptBusy             = "sound:callingd/busy"
+	PromptNoAnswer         = "sound:callingd/no-answer"
+	PromptFailed           = "sound:callingd/call-failed"
+	PromptWrapUp           = "sound:callingd/wrap-up"
+	PromptCycleComplete    = "sound:callingd/cycle-complete"
+	PromptLinesBusy        = "sound:callingd/lines-busy"
+	PromptTechnicalProblem = "sound:callingd/technical-problem"
 
 	// mediaRingback is what the leader hears while a supporter rings (R4.2).
 	mediaRingback = "tone:ring"
@@ -22,12 +23,12 @@ const (
 
 // outcomePrompt tells the leader how a supporter's leg ended (R4.2).
 var outcomePrompt = map[queue.Outcome]string{
-	queue.OutcomeAnswered: promptWrapUp,
-	queue.OutcomeCut:      promptWrapUp,
-	queue.OutcomeBusy:     promptBusy,
-	queue.OutcomeNoAnswer: promptNoAnswer,
-	queue.OutcomeRejected: promptFailed,
-	queue.OutcomeFailed:   promptFailed,
+	queue.OutcomeAnswered: PromptWrapUp,
+	queue.OutcomeCut:      PromptWrapUp,
+	queue.OutcomeBusy:     PromptBusy,
+	queue.OutcomeNoAnswer: PromptNoAnswer,
+	queue.OutcomeRejected: PromptFailed,
+	queue.OutcomeFailed:   PromptFailed,
 }
 
 // outcomeOf reads the Q.850 cause of a leg that ended unanswered, as

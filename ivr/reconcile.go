@@ -117,7 +117,7 @@ func (e *Engine) adoptOrEnd(ctx context.Context, calls []queue.CallRecord, inApp
 	e.log.Info("adopted a session's call", "session_id", c.SessionID, "state", c.State())
 	if c.state == wrapUp {
 		// The leader may have heard nothing for a while: tell them what to do.
-		d.exec(ctx, c.play(promptWrapUp))
+		d.exec(ctx, c.play(PromptWrapUp))
 	}
 	e.launch(ctx, d)
 	return append(d.channels(), c.bridge)

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -41,6 +42,20 @@ func NewStore(pool *pgxpool.Pool, clock Clock) *Store {
 // their neighbours' claims as still to do. pgxpool's own default (the
 // client's CPUs, at least 4) made 200 live sessions wait for connections.
 const DefaultPoolConns = 8
+
+// PoolConfig parses a database URL into the pool configuration callingd
+// runs with: DefaultPoolConns connections unless the URL sets
+// pool_max_conns.
+func PoolConfig(url string) (*pgxpool.Config, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, err
+	}
+	if !strings.Contains(url, "pool_max_conns") {
+		cfg.MaxConns = DefaultPoolConns
+	}
+	return cfg, nil
+}
 
 // Pool returns the underlying connection pool.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }

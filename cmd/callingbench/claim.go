@@ -73,21 +73,12 @@ type claimWorld struct {
 // Only the Claim call is timed; each claim is then ended (no answer),
 // untimed, so the session may claim again.
 func benchClaim(ctx context.Context, b *bench) ([]figure, error) {
-	dbURL, _, drop, err := b.newDatabase(ctx)
+	_, plain, drop, err := b.newDatabase(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer drop()
-	cfg, err := pgxpool.ParseConfig(dbURL)
-	if err != nil {
-		return nil, err
-	}
-	cfg.MaxConns = queue.DefaultPoolConns // callingd's pool
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		return nil, err
-	}
-	defer pool.Close()
+	pool := plain.Pool()
 	store := queue.NewStore(pool, fixedClock(claimNow))
 	store.PasswordCost = 4
 
@@ -462,9 +453,8 @@ func timeCase(log io.Writer, name string, run func() ([]time.Duration, error)) (
 		return nil, err
 	}
 	elapsed := time.Since(start)
-	fmt.Fprintf(log, "callingbench claim: %s: %d in %v, %.0f/s; p50 %.2f, p90 %.2f, p99 %.2f, max %.2f ms\n",
-		name, len(d), elapsed.Round(time.Millisecond), float64(len(d))/elapsed.Seconds(),
-		ms(percentile(d, 50)), ms(percentile(d, 90)), ms(percentile(d, 99)), ms(d[len(d)-1]))
+	fmt.Fprintf(log, "callingbench claim: %s: %d in %v, %.0f/s; %s\n",
+		name, len(d), elapsed.Round(time.Millisecond), float64(len(d))/elapsed.Seconds(), spread(d))
 	return d, nil
 }
 
@@ -519,6 +509,13 @@ func latency(name string, d []time.Duration) []figure {
 		{fmt.Sprintf(name, 50), ms(percentile(d, 50)), "%.2f", "ms"},
 		{fmt.Sprintf(name, 99), ms(percentile(d, 99)), "%.2f", "ms"},
 	}
+}
+
+// spread describes d for the log: "p50 …, p90 …, p99 …, max … ms". It
+// sorts d.
+func spread(d []time.Duration) string {
+	return fmt.Sprintf("p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms",
+		ms(percentile(d, 50)), ms(percentile(d, 90)), ms(percentile(d, 99)), ms(d[len(d)-1]))
 }
 
 // percentile sorts d and returns its p-th percentile, d[n*p/100].

@@ -73,7 +73,7 @@ type ivrClock struct{ fixedClock }
 func (ivrClock) AfterFunc(d time.Duration, f func()) ivr.Timer { return time.AfterFunc(d, f) }
 
 // benchIVR runs 200 leaders' evenings through one ivr.Engine, a real
-// database (with the pool callingd would have: pgxpool's defaults) and the
+// database (with the pool callingd runs with, queue.PoolConfig) and the
 // simulator, which runs in a process of its own so this process's CPU time
 // and heap are callingd's.
 //
@@ -498,18 +498,6 @@ func (c *cappedLog) count() int {
 
 // The phone network's side of the ivr benchmark.
 
-// The call flow's prompts (ivr/prompt.go), as the leader's leg plays them.
-const (
-	ivrConnecting    = "sound:callingd/connecting"
-	ivrWrapUp        = "sound:callingd/wrap-up"
-	ivrBusy          = "sound:callingd/busy"
-	ivrNoAnswer      = "sound:callingd/no-answer"
-	ivrFailed        = "sound:callingd/call-failed"
-	ivrCycleComplete = "sound:callingd/cycle-complete"
-	ivrLinesBusy     = "sound:callingd/lines-busy"
-	ivrTechnical     = "sound:callingd/technical-problem"
-)
-
 // ivrWindow starts (Measure) or ends the measured window, and turns the
 // leaders' keys on or off (Press).
 type ivrWindow struct {
@@ -573,16 +561,13 @@ func (r *ivrResults) logKeys(log io.Writer) {
 	slices.Sort(keys)
 	for _, k := range keys {
 		d := byKey[k]
-		fmt.Fprintf(log, "callingbench ivr: key %s to dial: %d, p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms\n",
-			k, len(d), ms(percentile(d, 50)), ms(percentile(d, 90)), ms(percentile(d, 99)), ms(d[len(d)-1]))
+		fmt.Fprintf(log, "callingbench ivr: key %s to dial: %d, %s\n", k, len(d), spread(d))
 	}
 }
 
 // logFirstDials prints answer to first dial.
 func (r *ivrResults) logFirstDials(log io.Writer) {
-	fd := slices.Clone(r.FirstDial)
-	fmt.Fprintf(log, "callingbench ivr: answer to first dial (less the %v prompt): p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
-		ivrPrompt, ms(percentile(fd, 50)), ms(percentile(fd, 99)), ms(fd[len(fd)-1]))
+	fmt.Fprintf(log, "callingbench ivr: answer to first dial (less the %v prompt): %s\n", ivrPrompt, spread(r.FirstDial))
 }
 
 type ivrPhones struct {
@@ -687,15 +672,15 @@ func (v *ivrPhones) played(channel, media string) {
 		return
 	}
 	switch media {
-	case ivrWrapUp, ivrBusy, ivrNoAnswer, ivrFailed: // a supporter's leg ended
+	case ivr.PromptWrapUp, ivr.PromptBusy, ivr.PromptNoAnswer, ivr.PromptFailed: // a supporter's leg ended
 		v.ended++
 		if v.measure {
 			v.res.Ended++
 			v.res.Outcomes[strings.TrimPrefix(media, "sound:callingd/")]++
 		}
-	case ivrLinesBusy, ivrTechnical:
+	case ivr.PromptLinesBusy, ivr.PromptTechnicalProblem:
 		v.res.Problems[strings.TrimPrefix(media, "sound:callingd/")]++
-	case ivrCycleComplete:
+	case ivr.PromptCycleComplete:
 		v.completed++
 		return
 	default: // connecting, ringback

@@ -127,7 +127,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 }
 
 // newDatabase creates a migrated database for one benchmark and returns its
-// URL and a store on it; drop closes the store and drops the database.
+// URL and a store on it, with callingd's pool; drop closes the store and
+// drops the database.
 func (b *bench) newDatabase(ctx context.Context) (dbURL string, store *queue.Store, drop func(), err error) {
 	u, err := url.Parse(b.adminURL)
 	if err != nil {
@@ -156,7 +157,12 @@ func (b *bench) newDatabase(ctx context.Context) (dbURL string, store *queue.Sto
 		}
 	}
 	u.Path = "/" + name
-	pool, err := pgxpool.New(ctx, u.String())
+	// The pool callingd runs with.
+	var pool *pgxpool.Pool
+	cfg, err := queue.PoolConfig(u.String())
+	if err == nil {
+		pool, err = pgxpool.NewWithConfig(ctx, cfg)
+	}
 	if err == nil {
 		_, err = queue.Migrate(ctx, pool)
 	}

@@ -46,7 +46,6 @@ const (
 type phonesConfig struct {
 	Mode            string        `json:"mode"` // a key of phoneModes
 	SoundDuration   time.Duration `json:"sound_duration"`
-	DefaultScript   arisim.Script `json:"default_script"`
 	QueueLimit      int           `json:"queue_limit"`
 	TranscriptLimit int           `json:"transcript_limit"`
 }
@@ -89,8 +88,8 @@ func runPhones(raw string, stdin io.Reader, stdout io.Writer) error {
 		return fmt.Errorf("%s: no mode %q", phonesEnv, cfg.Mode)
 	}
 	sim := arisim.New(arisim.Config{Username: phonesUser, Password: phonesPassword,
-		SoundDuration: cfg.SoundDuration, DefaultScript: cfg.DefaultScript,
-		QueueLimit: cfg.QueueLimit, TranscriptLimit: cfg.TranscriptLimit})
+		SoundDuration: cfg.SoundDuration,
+		QueueLimit:    cfg.QueueLimit, TranscriptLimit: cfg.TranscriptLimit})
 	mode := newMode(sim, cfg)
 	bench := http.NewServeMux()
 	mode.routes(bench)

@@ -65,12 +65,9 @@ func openStore(ctx context.Context, env *environment, url string) (*queue.Store,
 	if url == "" {
 		return nil, queue.FieldErrorf("database-url", "is required (set CALLINGD_DATABASE_URL or pass --database-url)")
 	}
-	cfg, err := pgxpool.ParseConfig(url)
+	cfg, err := queue.PoolConfig(url)
 	if err != nil {
 		return nil, queue.FieldErrorf("database-url", "is not a PostgreSQL URL: %v", err)
-	}
-	if !strings.Contains(url, "pool_max_conns") {
-		cfg.MaxConns = queue.DefaultPoolConns
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
