@@ -9,8 +9,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-
-	ariv5 "github.com/CyCoreSystems/ari/v5"
 )
 
 // e164 is a number as the trunk takes it: "+", a non-zero country code
@@ -34,14 +32,24 @@ const (
 // leg's StasisStart, which is then lost.
 var errDisconnected = errors.New("ari: events websocket lost")
 
-// Dial creates an outbound leg in our application and dials it:
-// POST /channels/create, CALLERID(num) set on it, wait for its StasisStart,
-// POST /channels/{id}/dial. channels/create + dial rather than originate
-// because originate's Dial and state events arrive before StasisStart, and
-// create can answer before the leg is in the application: a dial sent at
-// once gets 409 (shared/asterisk-ari transcript create-dial-race). So Dial
+// Dial creates an outbound leg in our application and dials it: two
+// requests, POST /channels/create with the caller ID in its variables, then,
+// once the leg's StasisStart is seen, POST /channels/{id}/dial.
+//
+// channels/create + dial rather than originate because originate's Dial and
+// state events arrive before StasisStart. Create can answer before the leg
+// is in the application, and Asterisk answers 409 to any operation on a leg
+// not yet in it (recordings create-dial-race, create-setvar-race), so Dial
 // waits for StasisStart, with a waiter registered before create so even a
-// StasisStart that overtakes create's response is seen.
+// StasisStart that overtakes create's response is seen. Nothing else goes
+// between StasisStart and the dial: each request is a round trip to a busy
+// PBX on the leader's way from their key to the next ring.
+//
+// The far end is shown the organisation's identity: PJSIP builds the
+// INVITE's From and P-Asserted-Identity from the leg's connected line, not
+// its caller ID (recording callerid-on-the-wire), so create sets
+// CONNECTEDLINE(num/name), and CALLERID(num/name) to the same so that a
+// bridge's connected-line exchange and Asterisk's CDRs show it too.
 //
 // Route req.ChannelID to the session's mailbox before calling Dial: the
 // leg's LegStarted is delivered while Dial runs. Dial returns once the dial
@@ -57,16 +65,7 @@ func (c *Client) Dial(ctx context.Context, req DialRequest) error {
 	id := req.ChannelID
 	started, stopWaiting := c.routes.awaitStart(id)
 	defer stopWaiting()
-	err = c.call(ctx, http.MethodPost, "channel_create", id, func() error {
-		_, err := c.rest.Channel().Create(nil, ariv5.ChannelCreateRequest{
-			Endpoint:   endpoint,
-			App:        c.cfg.Application,
-			ChannelID:  id,
-			Originator: req.Originator,
-		})
-		return err
-	})
-	if err != nil {
+	if err := c.createLeg(ctx, req, endpoint); err != nil {
 		return err
 	}
 	if err := c.dialCreated(ctx, req, started); err != nil {
@@ -90,23 +89,42 @@ func (c *Client) endpoint(req DialRequest) (string, error) {
 		return invalid("Number", "%q is not an E.164 number (+ and 8 to 15 digits)", req.Number)
 	case req.CallerID != "" && !e164.MatchString(req.CallerID):
 		return invalid("CallerID", "%q is not an E.164 number (+ and 8 to 15 digits)", req.CallerID)
+	case len(req.CallerName) > maxCallerNameLen || strings.ContainsAny(req.CallerName, "\"<>\r\n"):
+		return invalid("CallerName", "%q is not a caller name (up to %d characters, no quotes or angle brackets)", req.CallerName, maxCallerNameLen)
 	case req.Timeout < 0:
 		return invalid("Timeout", "%v is negative", req.Timeout)
 	}
 	return strings.ReplaceAll(c.cfg.DialString, "{number}", req.Number), nil
 }
 
+// maxCallerNameLen bounds a caller name: it travels in a SIP header's
+// display name.
+const maxCallerNameLen = 64
+
+// createLeg is POST /channels/create with the identity the far end is
+// shown in the body's variables. ari/v5's ChannelCreateRequest has no
+// variables, so the request is ours, through the same bounded pool.
+func (c *Client) createLeg(ctx context.Context, req DialRequest, endpoint string) error {
+	vars := map[string]string{}
+	if req.CallerID != "" {
+		vars["CONNECTEDLINE(num)"], vars["CALLERID(num)"] = req.CallerID, req.CallerID
+	}
+	if req.CallerName != "" {
+		vars["CONNECTEDLINE(name)"], vars["CALLERID(name)"] = req.CallerName, req.CallerName
+	}
+	body := struct {
+		Endpoint   string            `json:"endpoint"`
+		App        string            `json:"app"`
+		ChannelID  string            `json:"channelId"`
+		Originator string            `json:"originator,omitempty"`
+		Variables  map[string]string `json:"variables,omitempty"`
+	}{endpoint, c.cfg.Application, req.ChannelID, req.Originator, vars}
+	return c.send(ctx, http.MethodPost, "channel_create", req.ChannelID, "/channels/create", body, http.StatusOK)
+}
+
 // dialCreated does the rest of Dial once the leg exists.
 func (c *Client) dialCreated(ctx context.Context, req DialRequest, started <-chan error) error {
 	id, key := req.ChannelID, channelKey(req.ChannelID)
-	if req.CallerID != "" {
-		err := c.call(ctx, http.MethodPost, "channel_set_caller_id", id, func() error {
-			return c.rest.Channel().SetVariable(key, "CALLERID(num)", req.CallerID)
-		})
-		if err != nil {
-			return err
-		}
-	}
 	if err := c.waitStarted(ctx, id, started); err != nil {
 		return err
 	}
@@ -114,8 +132,10 @@ func (c *Client) dialCreated(ctx context.Context, req DialRequest, started <-cha
 	// become 1 s, nor 0.5 s Asterisk's default.
 	timeout := time.Duration(math.Ceil(req.Timeout.Seconds())) * time.Second
 	for attempt := 1; ; attempt++ {
+		// No caller: it would replace the connected line create set with
+		// the caller channel's own caller ID.
 		err := c.call(ctx, http.MethodPost, "channel_dial", id, func() error {
-			return c.rest.Channel().Dial(key, req.Originator, timeout)
+			return c.rest.Channel().Dial(key, "", timeout)
 		})
 		var re *RESTError
 		if err == nil || !errors.As(err, &re) || re.Status != http.StatusConflict || attempt == dialAttempts {

@@ -145,6 +145,11 @@ func TestDialDigits(t *testing.T) {
 // channels/create before the leg is in the application (the recorded
 // create-dial-race): each dial is sent only after its leg's StasisStart, so
 // none meets 409, and each leg's events reach its mailbox.
+// Every leg is dialled in two requests, with the caller ID in create's
+// variables, however late its StasisStart: nothing is sent to a leg before
+// it is in the application (Asterisk answers 409 to any channel operation
+// then, recording create-setvar-race), and each phone is shown the
+// organisation's number and name, never "Anonymous" (callerid-on-the-wire).
 func TestDialNeverLosesStasisStartRace(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, func(s *arisim.Config, _ *Config) { s.StasisDelay = 5 * time.Millisecond })
@@ -157,7 +162,8 @@ func TestDialNeverLosesStasisStartRace(t *testing.T) {
 		boxes[i] = NewMailbox(0)
 		e.c.Route(id, boxes[i])
 		wg.Go(func() {
-			errs <- e.c.Dial(context.Background(), DialRequest{ChannelID: id, Number: fmt.Sprintf("+4479110001%02d", i)})
+			errs <- e.c.Dial(context.Background(), DialRequest{ChannelID: id, Number: fmt.Sprintf("+4479110001%02d", i),
+				CallerID: "+442071234567", CallerName: "Calling Org"})
 		})
 	}
 	wg.Wait()
@@ -200,6 +206,18 @@ func TestDialNeverLosesStasisStartRace(t *testing.T) {
 	}
 	if raced == 0 {
 		t.Error("no create answered before its StasisStart: the race was not set up")
+	}
+	if n := countPrefix(e.requests(), "POST /channels"); n != 2*legs {
+		t.Errorf("%d channel requests for %d dials, want 2 each (create, dial): %v", n, legs, e.requests())
+	}
+	invites := e.sim.Invites()
+	if len(invites) != legs {
+		t.Fatalf("%d INVITEs, want %d", len(invites), legs)
+	}
+	for _, inv := range invites {
+		if inv.Anonymous || inv.FromNum != "+442071234567" || inv.FromName != "Calling Org" {
+			t.Errorf("phone %s was shown %q <%s>, want \"Calling Org\" <+442071234567>", inv.Number, inv.FromName, inv.FromNum)
+		}
 	}
 }
 

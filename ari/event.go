@@ -29,6 +29,10 @@ const (
 	// PlaybackStarted and PlaybackFinished: media on a leg began or ended.
 	PlaybackStarted
 	PlaybackFinished
+	// PlaybackFailed: media could not be played and ended at once
+	// (PlaybackFinished in state "failed": a tone without a tone zone, a
+	// sound file missing); the leg heard nothing.
+	PlaybackFailed
 	// EnteredBridge and LeftBridge: a leg joined or left a bridge.
 	EnteredBridge
 	LeftBridge
@@ -48,7 +52,8 @@ type Event struct {
 	Channel    string    // the leg's channel id, when about a leg
 	Bridge     string    // the bridge id, for bridge events
 	Playback   string    // the playback id, for playback events
-	State      string    // the channel state Asterisk reported (Down, Ringing, Up, ...)
+	Media      string    // the playback's media, for playback events
+	State      string    // the channel's state (Down, Ringing, Up, ...), or the playback's (playing, done, failed)
 	DialStatus string    // for DialStatus
 	Digit      string    // for Digit: 0-9, *, #, A-D
 	DurationMS int       // for Digit: how long the key was held

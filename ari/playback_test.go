@@ -12,7 +12,9 @@ import (
 func TestPlayback(t *testing.T) {
 	t.Parallel()
 	clock := arisim.NewFakeClock(time.Now())
-	e := newEnv(t, func(s *arisim.Config, _ *Config) { s.Clock, s.SoundDuration = clock, 3*time.Second })
+	e := newEnv(t, func(s *arisim.Config, _ *Config) {
+		s.Clock, s.SoundDuration, s.ToneZones = clock, 3*time.Second, []string{"uk", "us"}
+	})
 	ctx := context.Background()
 	leg := e.answeredLeg(t, "leg", "+447911000030")
 
@@ -31,6 +33,16 @@ func TestPlayback(t *testing.T) {
 		}
 		if err := e.c.StopPlayback(ctx, "ringback-1"); err != nil {
 			t.Errorf("stopping a finished playback = %v, want nil", err)
+		}
+	})
+
+	t.Run("ToneInAZoneNotLoadedFails", func(t *testing.T) {
+		if err := e.c.Play(ctx, "leg", "ringback-2", "tone:ring;tonezone=fr"); err != nil {
+			t.Fatal(err)
+		}
+		e.next(t, leg, PlaybackStarted)
+		if ev := e.next(t, leg, PlaybackFailed); ev.Playback != "ringback-2" || ev.State != "failed" || ev.Media != "tone:ring;tonezone=fr" {
+			t.Errorf("PlaybackFailed %+v", ev)
 		}
 	})
 

@@ -24,12 +24,10 @@ package ari
 //     it reconciles its calls with Application() after every reconnect.
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -130,7 +128,7 @@ func basicAuth(user, password string) string {
 }
 
 // setEventFilter allows exactly handledTypes. ari/v5 v5.3.1 has no call
-// for it, so it goes through the same bounded http.Client directly.
+// for it.
 func (c *Client) setEventFilter(ctx context.Context) error {
 	type eventType struct {
 		Type string `json:"type"`
@@ -141,30 +139,8 @@ func (c *Client) setEventFilter(ctx context.Context) error {
 	for _, t := range handledTypes {
 		body.Allowed = append(body.Allowed, eventType{t})
 	}
-	b, err := json.Marshal(body)
-	if err != nil {
-		return fmt.Errorf("ari: event filter: %w", err)
-	}
-	u := c.cfg.URL + "/applications/" + url.PathEscape(c.cfg.Application) + "/eventFilter"
-	req, err := http.NewRequestWithContext(ctx, http.MethodPut, u, bytes.NewReader(b))
-	if err != nil {
-		return fmt.Errorf("ari: event filter: %w", err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.SetBasicAuth(c.cfg.Username, c.cfg.Password)
-	start := time.Now()
-	resp, err := c.http.Do(req)
-	c.metrics.observeREST(http.MethodPut, "application_event_filter", start)
-	if err != nil {
-		return &RESTError{Op: "application_event_filter", ID: c.cfg.Application, Err: err}
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // so the connection is reused
-	if resp.StatusCode != http.StatusOK {
-		return &RESTError{Op: "application_event_filter", ID: c.cfg.Application, Status: resp.StatusCode,
-			notFound: resp.StatusCode == http.StatusNotFound}
-	}
-	return nil
+	return c.send(ctx, http.MethodPut, "application_event_filter", c.cfg.Application,
+		"/applications/"+url.PathEscape(c.cfg.Application)+"/eventFilter", body, http.StatusOK)
 }
 
 // receive reads messages until the connection breaks or the client closes.

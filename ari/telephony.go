@@ -46,10 +46,11 @@ type Telephony interface {
 
 // DialRequest is a new outbound leg.
 type DialRequest struct {
-	ChannelID string        // chosen by the caller, unique
-	Number    string        // E.164, put into the configured dial string
-	CallerID  string        // the organisation's caller ID (E.164)
-	Timeout   time.Duration // ring timeout; 0 means Asterisk's default
+	ChannelID  string        // chosen by the caller, unique
+	Number     string        // E.164, put into the configured dial string
+	CallerID   string        // the organisation's caller ID (E.164), shown to the far end
+	CallerName string        // the organisation's caller name, shown where the network passes names; may be empty
+	Timeout    time.Duration // ring timeout; 0 means Asterisk's default
 	// Originator is the channel on whose behalf the leg is dialled (the
 	// leader's), so Asterisk links them (caller id, codecs); may be empty.
 	Originator string

@@ -78,6 +78,13 @@ func translate(e ariv5.Event) (key string, ev Event, ok bool) {
 	case *ariv5.PlaybackStarted:
 		return playback(PlaybackStarted, e.Playback, e.Timestamp)
 	case *ariv5.PlaybackFinished:
+		// A playback Asterisk could not play (a tone with no tone zone, a
+		// missing sound file) finishes at once in state "failed"
+		// (recording ringback-without-indications): the leader heard
+		// nothing, which the flow must know.
+		if e.Playback.State == "failed" {
+			return playback(PlaybackFailed, e.Playback, e.Timestamp)
+		}
 		return playback(PlaybackFinished, e.Playback, e.Timestamp)
 	case *ariv5.ChannelEnteredBridge:
 		key, ev, ok = leg(EnteredBridge, e.Channel, e.Timestamp)
@@ -109,7 +116,7 @@ func playback(kind EventKind, p ariv5.PlaybackData, at ariv5.DateTime) (string, 
 	if p.ID == "" || id == "" {
 		return "", Event{}, false
 	}
-	ev := Event{Kind: kind, Playback: p.ID, At: time.Time(at)}
+	ev := Event{Kind: kind, Playback: p.ID, Media: p.MediaURI, State: p.State, At: time.Time(at)}
 	switch target {
 	case "channel":
 		ev.Channel = id

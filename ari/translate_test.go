@@ -62,7 +62,7 @@ func transcriptEvents(t *testing.T, flow string) [][]byte {
 var kindNames = map[EventKind]string{
 	LegStarted: "started", LegRinging: "ringing", LegAnswered: "answered", DialStatus: "dial",
 	HangupRequested: "hangup", LegLeftApplication: "left", LegEnded: "ended", Digit: "digit",
-	PlaybackStarted: "play", PlaybackFinished: "played", EnteredBridge: "entered", LeftBridge: "leftbridge",
+	PlaybackStarted: "play", PlaybackFinished: "played", PlaybackFailed: "playfailed", EnteredBridge: "entered", LeftBridge: "leftbridge",
 	BridgeDestroyed: "bridgegone", Connected: "connected", Disconnected: "disconnected",
 }
 
@@ -107,6 +107,9 @@ func TestTranscriptsTranslate(t *testing.T) {
 		"playback-prompt":                       "started ringing dial:RINGING answered dial:ANSWER play played hangup:32 left ended:16",
 		"bridge-leader-supporter":               "started ringing dial:RINGING answered dial:ANSWER entered leftbridge hangup:32 left ended:16",
 		"leader-hangs-up-while-supporter-rings": "started ringing dial:RINGING answered dial:ANSWER entered hangup:16 leftbridge left ended:16",
+		// Without a tone zone the ringback fails at once: the flow is told.
+		"ringback-without-indications": "started ringing dial:RINGING answered dial:ANSWER play playfailed hangup:32 left ended:16",
+		"ringback-with-indications":    "started ringing dial:RINGING answered dial:ANSWER play played hangup:32 left ended:16",
 	}
 	for _, path := range entries {
 		flow := strings.TrimSuffix(filepath.Base(path), ".jsonl")

@@ -71,7 +71,7 @@ section_of_type() {
     END { exit !found }' "$1"
 }
 
-for f in http.conf ari.conf pjsip.conf extensions.conf rtp.conf prompts.txt .gitignore; do
+for f in http.conf ari.conf pjsip.conf extensions.conf rtp.conf indications.conf prompts.txt .gitignore; do
   [ -f "$dir/$f" ] || { fail "asterisk-config/$f is missing"; }
 done
 if [ "$fails" -gt 0 ]; then exit 1; fi
@@ -110,6 +110,18 @@ if section_of_type "$pjsip" trunk identify || has "$pjsip" '[^|]+' type registra
   fail "pjsip.conf: the trunk has neither an identify (match by IP) nor a registration"
 fi
 context=$(value "$pjsip" trunk context)
+# The far end is shown the organisation's identity in From and PAI, and no
+# connected-line re-INVITE follows the bridge (asterisk-config/README.md).
+expect "pjsip.conf: want send_pai = yes on the trunk (the organisation's number in P-Asserted-Identity)" has "$pjsip" trunk send_pai yes
+expect "pjsip.conf: want send_connected_line = no on the trunk (no re-INVITE when legs are bridged)" has "$pjsip" trunk send_connected_line no
+
+# --- indications.conf: a default tone zone with a ring tone, so ringback is
+# never silence (zones by name are checked against queue.ToneZones in Go).
+ind=$dir/indications.conf
+zone=$(value "$ind" general country)
+if [ -n "$zone" ] && has "$ind" "$zone" ring '.+'; then ok; else
+  fail "indications.conf: [general] country names no zone with a ring tone ('$zone'): the leader would hear silence while supporters ring"
+fi
 
 # --- extensions.conf: the trunk's context and the Stasis entry.
 ext=$dir/extensions.conf
@@ -140,7 +152,7 @@ if [ -f "$compose" ]; then
 fi
 
 # --- prompts.txt: exactly the prompts the flow plays, each with its text.
-want=(connecting busy no-answer call-failed wrap-up cycle-complete lines-busy technical-problem)
+want=(connecting press-to-start busy no-answer call-failed wrap-up cycle-complete lines-busy technical-problem)
 prompts=$dir/prompts.txt
 declare -A seen=()
 n=0

@@ -1,6 +1,7 @@
 package ivr
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/supporterbase/callingsessions/ari"
@@ -20,6 +21,16 @@ type Call struct {
 	playback string // the playback running on the leader's leg, if any
 	playSeq  int
 
+	// confirm: the leader presses a key before the first dial (R4.1);
+	// asked counts the prompts said so far.
+	confirm bool
+	asked   int
+	// ringback is the media the leader hears while a supporter rings.
+	ringback string
+	// endReason says why we hung up the leader (no key pressed); it goes
+	// on the leader's record and, as the pause reason, on the session.
+	endReason string
+
 	// supporter is the supporter leg being dialled or talked to; last is
 	// the one wrap-up keys apply to (R4.3).
 	supporter *leg
@@ -38,6 +49,10 @@ type leg struct {
 	supporterID int64
 	answered    bool
 }
+
+// causeUnconfirmed is why a leader's call ended when no key came after the
+// greeting; the panel shows it as the session's pause reason.
+const causeUnconfirmed = "No key was pressed after the greeting, so the call was ended before any supporter was dialled: your voicemail may have answered. Press Resume and answer with any key."
 
 // channelFor names the Asterisk channel of a call record: derived from the
 // record, so a restarted server can match channels to records (R10.5).
@@ -64,8 +79,9 @@ func bridgeLeader(bridgeID string) string {
 // dialled.
 func newCall(sessionID, leaderCallID int64) *Call {
 	return &Call{SessionID: sessionID, state: ringingLeader,
-		leader: leg{callID: leaderCallID, channel: channelFor(leaderCallID)},
-		bridge: bridgeFor(sessionID, leaderCallID)}
+		leader:   leg{callID: leaderCallID, channel: channelFor(leaderCallID)},
+		bridge:   bridgeFor(sessionID, leaderCallID),
+		ringback: mediaRingback}
 }
 
 // State names where the call is, for logs and metrics.
@@ -91,6 +107,8 @@ func (c *Call) handle(ev event) []command {
 		if c.state == connected && c.supporter != nil {
 			return []command{{kind: hangup, channel: c.supporter.channel}}
 		}
+	case confirmTimeout:
+		return c.onConfirmTimeout()
 	}
 	return nil
 }
@@ -115,16 +133,31 @@ func (c *Call) onLeaderEvent(e ari.Event) []command {
 			return nil
 		}
 		c.leader.answered = true
-		c.state = greeting
-		return append([]command{
+		cmds := []command{
 			{kind: recordAnswered, callID: c.leader.callID},
 			{kind: createBridge},
 			{kind: addToBridge, channel: c.leader.channel},
-		}, c.play(PromptConnecting)...)
+		}
+		if c.confirm {
+			c.state = confirming
+			c.asked = 1
+			return append(append(cmds, command{kind: startConfirmTimer}), c.play(PromptPressToStart)...)
+		}
+		c.state = greeting
+		return append(cmds, c.play(PromptConnecting)...)
 	case ari.LegEnded:
 		return c.onLeaderGone(e)
 	case ari.PlaybackFinished:
 		return c.onPlaybackFinished(e.Playback)
+	case ari.PlaybackFailed:
+		// The leader heard nothing (a ringback tone without a tone zone, a
+		// prompt file missing): say so in the log, and carry on as if it had
+		// played, so the call never waits for media that will not come.
+		if e.Playback == "" || e.Playback != c.playback {
+			return nil
+		}
+		return append([]command{{kind: reportPlaybackFailed, media: e.Media, playback: e.Playback}},
+			c.onPlaybackFinished(e.Playback)...)
 	case ari.Digit:
 		return c.onKey(e.Digit)
 	}
@@ -192,11 +225,28 @@ func (c *Call) onLeaderGone(e ari.Event) []command {
 	}
 	c.state = done
 	c.playback = ""
+	causeText := e.CauseText
+	if c.endReason != "" {
+		causeText = c.endReason
+	}
 	return append(cmds,
 		command{kind: stopTimer},
-		command{kind: recordEnded, callID: c.leader.callID, outcome: outcome, cause: e.Cause, causeText: e.CauseText},
+		command{kind: stopConfirmTimer},
+		command{kind: recordEnded, callID: c.leader.callID, outcome: outcome, cause: e.Cause, causeText: causeText},
 		command{kind: destroyBridge},
-		command{kind: phoneDone})
+		command{kind: phoneDone, pauseReason: c.endReason})
+}
+
+// onConfirmTimeout: no key came after the greeting, said twice (R4.1). A
+// voicemail box or a phone in a pocket answered: hang up before any
+// supporter is dialled, and leave the session paused with the reason.
+func (c *Call) onConfirmTimeout() []command {
+	if c.state != confirming {
+		return nil
+	}
+	c.endReason = causeUnconfirmed
+	c.state = hangingUp
+	return append(c.stopPlaying(), command{kind: hangup, channel: c.leader.channel})
 }
 
 func (c *Call) onPlaybackFinished(id string) []command {
@@ -205,6 +255,12 @@ func (c *Call) onPlaybackFinished(id string) []command {
 	}
 	c.playback = ""
 	switch c.state {
+	case confirming:
+		if c.asked < confirmPrompts {
+			c.asked++
+			return c.play(PromptPressToStart)
+		}
+		return nil // silence until a key or the confirmation time is up
 	case greeting:
 		c.state = claiming
 		return []command{{kind: claimSupporter}}
@@ -228,7 +284,7 @@ func (c *Call) onClaimed(ev event) []command {
 		return logs
 	}
 	switch {
-	case ev.err == queue.ErrCallCap:
+	case errors.Is(ev.err, queue.ErrCallCap):
 		c.state = wrapUp
 		return append(c.play(PromptLinesBusy), logs...)
 	case ev.err != nil:
@@ -244,7 +300,7 @@ func (c *Call) onClaimed(ev event) []command {
 	// soon as it can; the prompt gives way to ringback just after.
 	cmds := []command{{kind: dialSupporter, callID: ev.claim.Call.ID, channel: c.supporter.channel,
 		number: ev.claim.Call.DialledNumber}}
-	cmds = append(cmds, c.play(mediaRingback)...)
+	cmds = append(cmds, c.play(c.ringback)...)
 	return append(cmds, logs...)
 }
 

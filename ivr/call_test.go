@@ -34,7 +34,16 @@ func callIn(st state) *Call {
 		c.playback = leaderCh + "-p9"
 	case greeting, closing:
 		c.playback = leaderCh + "-p9"
+	case confirming:
+		c.confirm, c.asked, c.playback = true, 1, leaderCh+"-p9"
 	}
+	return c
+}
+
+// confirmingCall is a call whose leader is asked for a key after answering.
+func confirmingCall() *Call {
+	c := newCall(7, 1)
+	c.confirm = true
 	return c
 }
 
@@ -58,7 +67,8 @@ func describe(cmds []command) string {
 	names := map[commandKind]string{play: "play", stopPlayback: "stop", createBridge: "bridge", addToBridge: "join",
 		destroyBridge: "unbridge", claimSupporter: "claim", dialSupporter: "dial", hangup: "hangup",
 		recordAnswered: "answered", recordEnded: "ended", logContact: "log", removeWrongNumber: "wrong",
-		phoneDone: "done", startTimer: "timer", stopTimer: "untimer"}
+		phoneDone: "done", startTimer: "timer", stopTimer: "untimer", startConfirmTimer: "confirmtimer",
+		stopConfirmTimer: "unconfirmtimer", reportPlaybackFailed: "playfailed"}
 	var out []string
 	for _, c := range cmds {
 		s := names[c.kind]
@@ -94,9 +104,24 @@ func TestCallTransitions(t *testing.T) {
 		{"LeaderAnswers", ringingLeader, asterisk(ari.LegAnswered, leaderCh), greeting,
 			"answered(1) bridge join(callingd-1) play(connecting)"},
 		{"LeaderBusy", ringingLeader, asterisk(ari.LegEnded, leaderCh, cause(17)), done,
-			"untimer ended(1,busy) unbridge done"},
+			"untimer unconfirmtimer ended(1,busy) unbridge done"},
 		{"LeaderNoAnswer", ringingLeader, asterisk(ari.LegEnded, leaderCh, cause(19)), done,
-			"untimer ended(1,no_answer) unbridge done"},
+			"untimer unconfirmtimer ended(1,no_answer) unbridge done"},
+		// R4.1: with confirmation, a key shows a person answered; the prompt
+		// is said twice; no key in time hangs up before any dial.
+		{"AnyKeyConfirms", confirming, asterisk(ari.Digit, leaderCh, digit("5")), claiming, "unconfirmtimer claim"},
+		{"StarConfirms", confirming, asterisk(ari.Digit, leaderCh, digit("*")), claiming, "unconfirmtimer claim"},
+		{"UnknownDigitDoesNotConfirm", confirming, asterisk(ari.Digit, leaderCh, digit("A")), confirming, ""},
+		{"AskedAgain", confirming, asterisk(ari.PlaybackFinished, leaderCh, playback(leaderCh+"-p9")), confirming, "play(press-to-start)"},
+		{"ConfirmTimeout", confirming, event{kind: confirmTimeout}, hangingUp, "stop hangup(callingd-1)"},
+		{"ConfirmTimeoutTooLate", dialling, event{kind: confirmTimeout}, dialling, ""},
+		{"LeaderHangsUpUnconfirmed", confirming, asterisk(ari.LegEnded, leaderCh, cause(16)), done,
+			"untimer unconfirmtimer ended(1,answered) unbridge done"},
+		// A playback that failed is reported, and the call goes on as if it
+		// had played.
+		{"GreetingFailed", greeting, asterisk(ari.PlaybackFailed, leaderCh, playback(leaderCh+"-p9")), claiming, "playfailed claim"},
+		{"RingbackFailed", dialling, asterisk(ari.PlaybackFailed, leaderCh, playback(leaderCh+"-p9")), dialling, "playfailed"},
+		{"OldPlaybackFailedIgnored", dialling, asterisk(ari.PlaybackFailed, leaderCh, playback("other")), dialling, ""},
 		{"GreetingOver", greeting, asterisk(ari.PlaybackFinished, leaderCh, playback(leaderCh+"-p9")), claiming, "claim"},
 		{"OldPlaybackIgnored", greeting, asterisk(ari.PlaybackFinished, leaderCh, playback("other")), greeting, ""},
 		{"KeyDuringGreetingIgnored", greeting, asterisk(ari.Digit, leaderCh, digit("5")), greeting, ""},
@@ -131,6 +156,8 @@ func TestCallTransitions(t *testing.T) {
 		{"SupporterHangsUp", connected, asterisk(ari.LegEnded, supporterCh, cause(16)), wrapUp,
 			"untimer ended(2,answered) play(wrap-up)"},
 		{"MaxDuration", connected, event{kind: maxDuration}, connected, "hangup(callingd-2)"},
+		// R4.3, item 4 of issue 18: 1 and 2 after a leg that never
+		// connected log nothing (TestKeypadLogsAfterTheDial); the key moves on.
 		{"AnyKeyNext", wrapUp, asterisk(ari.Digit, leaderCh, digit("5")), claiming, "claim"},
 		{"HashNext", wrapUp, asterisk(ari.Digit, leaderCh, digit("#")), claiming, "claim"},
 		{"OneLogsContacted", wrapUp, asterisk(ari.Digit, leaderCh, digit("1")), claiming, "claim"}, // logged after the dial: TestKeypadLogsAfterTheDial
@@ -141,16 +168,16 @@ func TestCallTransitions(t *testing.T) {
 		{"EmptyDigit", wrapUp, asterisk(ari.Digit, leaderCh, digit("")), wrapUp, ""},
 		// R4.4: pause.
 		{"LeaderHangsUpMidCall", connected, asterisk(ari.LegEnded, leaderCh, cause(16)), done,
-			"hangup(callingd-2) ended(2,cut) untimer ended(1,answered) unbridge done"},
+			"hangup(callingd-2) ended(2,cut) untimer unconfirmtimer ended(1,answered) unbridge done"},
 		{"LeaderHangsUpWhileRinging", dialling, asterisk(ari.LegEnded, leaderCh, cause(16)), done,
-			"hangup(callingd-2) ended(2,cut) untimer ended(1,answered) unbridge done"},
+			"hangup(callingd-2) ended(2,cut) untimer unconfirmtimer ended(1,answered) unbridge done"},
 		{"LeaderHangsUpInWrapUp", wrapUp, asterisk(ari.LegEnded, leaderCh, cause(16)), done,
-			"untimer ended(1,answered) unbridge done"},
+			"untimer unconfirmtimer ended(1,answered) unbridge done"},
 		{"PageClosedMidCall", connected, event{kind: phoneUnwanted}, hangingUp,
 			"hangup(callingd-2) ended(2,cut) hangup(callingd-1)"},
 		{"PageClosedTwice", hangingUp, event{kind: phoneUnwanted}, hangingUp, ""},
 		{"LeaderGoneAfterHangup", hangingUp, asterisk(ari.LegEnded, leaderCh, cause(16)), done,
-			"untimer ended(1,answered) unbridge done"},
+			"untimer unconfirmtimer ended(1,answered) unbridge done"},
 		{"ClaimAfterLeaderLeft", done, claimed, done, "ended(2,cut)"},
 		// R10.5: a leg lost while the websocket was down.
 		{"SupporterLost", connected, asterisk(ari.LegEnded, supporterCh, func(e *ari.Event) { e.CauseText = causeLost }), wrapUp,
@@ -178,17 +205,25 @@ func TestKeypadLogsAfterTheDial(t *testing.T) {
 		key    string
 		answer event
 		want   string
+		// unanswered: the supporter's leg never connected.
+		unanswered bool
 	}{
-		{"1", claimed, "dial(callingd-2) stop play(tone:ring) log(2,true)"},
-		{"2", claimed, "dial(callingd-2) stop play(tone:ring) log(2,false)"},
-		{"9", claimed, "dial(callingd-2) stop play(tone:ring) wrong(2)"},
-		{"9", event{kind: claimResult}, "stop play(cycle-complete) wrong(2)"},
-		{"1", event{kind: claimResult, err: queue.ErrCallCap}, "stop play(lines-busy) log(2,true)"},
-		{"5", claimed, "dial(callingd-2) stop play(tone:ring)"},
+		{"1", claimed, "dial(callingd-2) stop play(tone:ring) log(2,true)", false},
+		{"2", claimed, "dial(callingd-2) stop play(tone:ring) log(2,false)", false},
+		{"9", claimed, "dial(callingd-2) stop play(tone:ring) wrong(2)", false},
+		{"9", event{kind: claimResult}, "stop play(cycle-complete) wrong(2)", false},
+		{"1", event{kind: claimResult, err: queue.ErrCallCap}, "stop play(lines-busy) log(2,true)", false},
+		{"5", claimed, "dial(callingd-2) stop play(tone:ring)", false},
+		// A supporter who never answered was not reached: 1 and 2 only
+		// move on; 9 still removes a wrong number.
+		{"1", claimed, "dial(callingd-2) stop play(tone:ring)", true},
+		{"2", claimed, "dial(callingd-2) stop play(tone:ring)", true},
+		{"9", claimed, "dial(callingd-2) stop play(tone:ring) wrong(2)", true},
 	}
 	for _, tc := range cases {
 		c := callIn(wrapUp)
 		c.last.callID = 2
+		c.last.answered = !tc.unanswered
 		c.handle(asterisk(ari.Digit, leaderCh, digit(tc.key)))
 		claim := tc.answer
 		if claim.claimed {

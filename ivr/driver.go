@@ -23,7 +23,8 @@ type driver struct {
 	log     *slog.Logger
 	mailbox *ari.Mailbox
 	inbox   chan event // from the engine and timers
-	timer   Timer
+	timer   Timer      // the supporter's maximum call duration
+	confirm Timer      // the leader's time to press a key after answering
 
 	// dialledAt is when each leg was dialled (wall time), so reconciliation
 	// does not take a leg dialled after its snapshot for a lost one.
@@ -45,6 +46,8 @@ func (e *Engine) newDriver(org queue.Organisation, leader queue.User, call *Call
 		log:     e.log.With("session_id", call.SessionID, "org_id", org.ID),
 		mailbox: ari.NewMailbox(e.cfg.MailboxLimit), inbox: make(chan event, 8),
 		firstDial: true, dialledAt: map[string]time.Time{}}
+	call.confirm = org.ConfirmLeader
+	call.ringback = ringbackIn(org.ToneZone)
 	d.publish()
 	return d
 }
@@ -68,12 +71,12 @@ func (d *driver) ringLeader(ctx context.Context) error {
 	d.e.tel.Route(c.bridge, d.mailbox)
 	d.dialledAt[c.leader.channel] = time.Now()
 	err := d.e.tel.Dial(ctx, ari.DialRequest{ChannelID: c.leader.channel, Number: d.leader.Mobile,
-		CallerID: d.org.CallerID, Timeout: d.org.RingTimeout})
+		CallerID: d.org.CallerID, CallerName: d.org.CallerName, Timeout: d.org.RingTimeout})
 	if err != nil {
 		d.log.Error("dialling the leader failed", "err", err, "channel_id", c.leader.channel)
 		d.exec(ctx, []command{
 			{kind: recordEnded, callID: c.leader.callID, outcome: queue.OutcomeFailed, causeText: "could not dial: " + err.Error()},
-			{kind: phoneDone}})
+			{kind: phoneDone, pauseReason: "Your mobile could not be rung: " + err.Error()}})
 		c.state = done
 		d.e.tel.Unroute(c.leader.channel)
 		d.e.tel.Unroute(c.bridge)
@@ -212,7 +215,7 @@ func (d *driver) run1(ctx context.Context, cmd command) (*event, error) {
 	case removeWrongNumber:
 		return nil, d.removeWrongNumber(ctx, cmd)
 	case phoneDone:
-		return nil, store.PhoneDone(ctx, d.org.ID, c.SessionID, d.e.cfg.Driver)
+		return nil, store.PhoneDone(ctx, d.org.ID, c.SessionID, d.e.cfg.Driver, cmd.pauseReason)
 	case startTimer:
 		d.stopTimer()
 		if d.org.MaxCallDuration > 0 {
@@ -220,6 +223,15 @@ func (d *driver) run1(ctx context.Context, cmd command) (*event, error) {
 		}
 	case stopTimer:
 		d.stopTimer()
+	case startConfirmTimer:
+		cancelTimer(&d.confirm)
+		d.confirm = d.e.clock.AfterFunc(d.org.LeaderConfirmTimeout, func() { d.send(event{kind: confirmTimeout}) })
+	case stopConfirmTimer:
+		cancelTimer(&d.confirm)
+	case reportPlaybackFailed:
+		d.e.metrics.playbackFailed.Inc()
+		d.log.Error("Asterisk could not play media to the leader, who heard silence; for a tone, is asterisk-config/indications.conf loaded with this zone?",
+			"media", cmd.media, "playback", cmd.playback, "channel_id", c.leader.channel)
 	}
 	return nil, nil
 }
@@ -237,7 +249,7 @@ func (d *driver) dialSupporter(ctx context.Context, cmd command) (*event, error)
 	d.e.tel.Route(cmd.channel, d.mailbox)
 	d.dialledAt[cmd.channel] = time.Now()
 	err := d.e.tel.Dial(ctx, ari.DialRequest{ChannelID: cmd.channel, Number: cmd.number,
-		CallerID: d.org.CallerID, Timeout: d.org.RingTimeout, Originator: d.call.leader.channel})
+		CallerID: d.org.CallerID, CallerName: d.org.CallerName, Timeout: d.org.RingTimeout, Originator: d.call.leader.channel})
 	if err != nil {
 		return &event{kind: dialFailed, reason: "could not dial: " + err.Error()}, err
 	}
@@ -295,10 +307,12 @@ func (d *driver) removeWrongNumber(ctx context.Context, cmd command) error {
 	return err
 }
 
-func (d *driver) stopTimer() {
-	if d.timer != nil {
-		d.timer.Stop()
-		d.timer = nil
+func (d *driver) stopTimer() { cancelTimer(&d.timer) }
+
+func cancelTimer(t *Timer) {
+	if *t != nil {
+		(*t).Stop()
+		*t = nil
 	}
 }
 

@@ -139,7 +139,10 @@ func (e *Engine) liveLegs() float64 {
 func (e *Engine) Run(ctx context.Context) error {
 	defer e.wg.Wait()
 	go e.listen(ctx)
-	e.reconcile(ctx, false)
+	// No reconciliation yet: Asterisk knows our application only once the
+	// events websocket has subscribed, so asking before answers 404. The
+	// adapter's Connected event, kept in Unrouted until read, starts the
+	// first one below.
 	renew := time.NewTicker(e.cfg.RenewEvery)
 	defer renew.Stop()
 	unrouted := e.tel.Unrouted()
@@ -272,7 +275,8 @@ func (e *Engine) start(ctx context.Context, p queue.PhoneRequest) error {
 	org, leader, err := e.people(ctx, p)
 	if err != nil {
 		// Nobody can be rung: give the request up rather than retry it forever.
-		return errors.Join(err, e.store.PhoneDone(ctx, p.OrganisationID, p.SessionID, e.cfg.Driver))
+		return errors.Join(err, e.store.PhoneDone(ctx, p.OrganisationID, p.SessionID, e.cfg.Driver,
+			"Your phone could not be rung: "+queue.ErrorMessage(err)))
 	}
 	rec, err := e.store.StartLeaderCall(ctx, p.OrganisationID, p.SessionID)
 	if queue.ErrorCode(err) == queue.ECONFLICT {

@@ -36,9 +36,9 @@ func TestEvening(t *testing.T) {
 	// 1 rings until the ring timeout: no answer; any key goes on.
 	r.wrapUp(sess.ID, 1)
 	r.press("#")
-	// 2 is busy; 2 logs not contacted.
+	// 2 is busy: nobody was reached, so 1 only goes on (issue 18, item 4).
 	r.wrapUp(sess.ID, 2)
-	r.press("2")
+	r.press("1")
 	// 3 is a wrong number (the carrier says 404); 9 removes them.
 	r.wrapUp(sess.ID, 3)
 	r.press("9")
@@ -53,7 +53,7 @@ func TestEvening(t *testing.T) {
 		r.bridged(r.phone(i))
 		r.press("*")
 		r.wrapUp(sess.ID, i)
-		r.press("4")
+		r.press(map[int]string{6: "2"}[i] + "4")
 	}
 	// R4.5: nobody left: "this cycle is complete", and the call ends.
 	r.gone(leaderMobile)
@@ -71,13 +71,18 @@ func TestEvening(t *testing.T) {
 		"supporter:"+r.phone(9)+":answered",
 	)
 	ctx := context.Background()
-	// The keypad logged 0 contacted and 2 not contacted, and removed 3.
-	for i, want := range map[int]bool{0: true, 2: false} {
+	// The keypad logged 0 contacted and 6 not contacted, and removed 3;
+	// busy 2 was never reached, so its 1 logged nothing.
+	for i, want := range map[int]bool{0: true, 6: false} {
 		c, ok, err := r.store.ContactForCall(ctx, r.org.ID, r.callTo(sess.ID, i))
 		if err != nil || !ok || c.Contacted != want {
 			t.Fatalf("contact for supporter %d: %+v ok %v err %v", i, c, ok, err)
 		}
 	}
+	if c, ok, err := r.store.ContactForCall(ctx, r.org.ID, r.callTo(sess.ID, 2)); err != nil || ok {
+		t.Fatalf("busy supporter 2 logged %+v (err %v): a leg that never connected is never contacted", c, err)
+	}
+	r.shownTheOrganisation()
 	skip, ok, err := r.store.SkipOf(ctx, r.org.ID, sess.ID, r.supporters[3].ID)
 	if err != nil || !ok || skip.Type != queue.SkipRemove || skip.Reason != "wrong number" {
 		t.Fatalf("supporter 3: %+v ok %v err %v", skip, ok, err)
@@ -90,6 +95,22 @@ func TestEvening(t *testing.T) {
 	var missing int
 	if err := r.store.Pool().QueryRow(ctx, `SELECT count(*) FROM call_records WHERE session_id = $1 AND channel_id IS NULL`, sess.ID).Scan(&missing); err != nil || missing != 0 {
 		t.Fatalf("%d records without a channel (%v)", missing, err)
+	}
+}
+
+// shownTheOrganisation checks that every phone dialled, leader and
+// supporters, was shown the organisation's number and name in From and
+// P-Asserted-Identity, never "Anonymous" (R10.2).
+func (r *rig) shownTheOrganisation() {
+	r.t.Helper()
+	invites := r.sim.Invites()
+	if len(invites) == 0 {
+		r.t.Fatal("no phone was dialled")
+	}
+	for _, inv := range invites {
+		if inv.Anonymous || inv.FromNum != orgCallerID || inv.FromName != orgCallerName {
+			r.t.Errorf("%s was shown %q <%s>; want %q <%s>", inv.Number, inv.FromName, inv.FromNum, orgCallerName, orgCallerID)
+		}
 	}
 }
 

@@ -26,6 +26,13 @@ func (c *Call) onKey(d string) []command {
 		return nil
 	}
 	switch c.state {
+	case confirming:
+		// Any key: a person answered (R4.1). The first supporter is
+		// claimed at once; the prompt plays on until ringback (or what the
+		// queue answers) replaces it, so nothing stands between the key and
+		// the dial.
+		c.state = claiming
+		return []command{{kind: stopConfirmTimer}, {kind: claimSupporter}}
 	case dialling, connected:
 		if d == KeyEndCall && c.supporter != nil {
 			return []command{{kind: hangup, channel: c.supporter.channel}}
@@ -36,6 +43,12 @@ func (c *Call) onKey(d string) []command {
 		if c.last != nil && !c.logged {
 			switch d {
 			case KeyContacted, KeyNotContacted:
+				if !c.last.answered {
+					// The leg never connected (busy, no answer, failed):
+					// nobody was reached, and its outcome is on its record;
+					// the key only moves on.
+					break
+				}
 				c.logged = true
 				c.afterDial = []command{{kind: logContact, callID: c.last.callID, supporter: c.last.supporterID, contacted: d == KeyContacted}}
 			case KeyWrongNumber:

@@ -6,6 +6,7 @@ import "github.com/prometheus/client_golang/prometheus"
 type metrics struct {
 	calls             *prometheus.CounterVec // by leg and outcome
 	refused           prometheus.Counter
+	playbackFailed    prometheus.Counter
 	answerToFirstDial prometheus.Histogram
 	keyToDial         prometheus.Histogram
 }
@@ -19,6 +20,8 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "Call legs ended, by leg (leader, supporter) and outcome."}, []string{"leg", "outcome"}),
 		refused: prometheus.NewCounter(prometheus.CounterOpts{Name: "callingd_dial_refused_total",
 			Help: "Numbers the dial guard refused (outside the allowed destinations, premium rate)."}),
+		playbackFailed: prometheus.NewCounter(prometheus.CounterOpts{Name: "callingd_playbacks_failed_total",
+			Help: "Prompts and ringback Asterisk could not play to a leader (a tone zone or sound file missing): the leader heard silence."}),
 		answerToFirstDial: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "callingd_answer_to_first_dial_seconds",
 			Help: "From the leader answering to the first supporter dialled.", Buckets: latencyBuckets}),
 		keyToDial: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "callingd_key_to_dial_seconds",
@@ -27,7 +30,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.calls, m.refused, m.answerToFirstDial, m.keyToDial} {
+	for _, c := range []prometheus.Collector{m.calls, m.refused, m.playbackFailed, m.answerToFirstDial, m.keyToDial} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

@@ -9,6 +9,7 @@ import "github.com/supporterbase/callingsessions/queue"
 // words); the simulator accepts any name.
 const (
 	PromptConnecting       = "sound:callingd/connecting"
+	PromptPressToStart     = "sound:callingd/press-to-start"
 	PromptBusy             = "sound:callingd/busy"
 	PromptNoAnswer         = "sound:callingd/no-answer"
 	PromptFailed           = "sound:callingd/call-failed"
@@ -17,9 +18,22 @@ const (
 	PromptLinesBusy        = "sound:callingd/lines-busy"
 	PromptTechnicalProblem = "sound:callingd/technical-problem"
 
-	// mediaRingback is what the leader hears while a supporter rings (R4.2).
+	// mediaRingback is what the leader hears while a supporter rings (R4.2):
+	// a tone of a zone that asterisk-config/indications.conf ships (without
+	// one Asterisk fails the playback and the leader hears silence).
 	mediaRingback = "tone:ring"
 )
+
+// ringbackIn is the ringback of a tone zone.
+func ringbackIn(zone string) string {
+	if zone == "" {
+		return mediaRingback
+	}
+	return mediaRingback + ";tonezone=" + zone
+}
+
+// confirmPrompts is how many times the leader is asked for a key (R4.1).
+const confirmPrompts = 2
 
 // outcomePrompt tells the leader how a supporter's leg ended (R4.2).
 var outcomePrompt = map[queue.Outcome]string{

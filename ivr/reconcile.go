@@ -91,21 +91,28 @@ func (e *Engine) adoptOrEnd(ctx context.Context, calls []queue.CallRecord, inApp
 	p, wanted, err := e.store.PhoneWanted(ctx, calls[0].OrganisationID, calls[0].SessionID)
 	ours := err == nil && wanted && p.Driver == e.cfg.Driver
 	if leader == nil || !inApp[leader.ChannelID] || !ours {
+		why := "the leader was no longer on the line"
+		if !ours {
+			why = "nobody wants the phone for this session any more"
+		}
 		e.log.Info("reconcile: ending a session's leftover legs", "session_id", calls[0].SessionID,
 			"leader_alive", leader != nil && inApp[leader.ChannelID], "ours", ours, "driver", p.Driver)
-		e.endLeftovers(ctx, calls, ours && release)
+		e.endLeftovers(ctx, calls, ours && release, inApp, why)
 		return nil
 	}
 	c := adoptCall(*leader, supporter, inApp, bridges)
 	if supporter != nil && (c.supporter == nil) {
 		e.log.Info("reconcile: ending a supporter leg that cannot be adopted", "call_id", supporter.ID,
 			"answered", supporter.AnsweredAt != nil, "channel_alive", inApp[supporter.ChannelID], "bridge_alive", bridges[c.bridge])
-		e.endLeftovers(ctx, []queue.CallRecord{*supporter}, false)
+		e.endLeftovers(ctx, []queue.CallRecord{*supporter}, false, inApp, "its conversation could not be carried on")
+	}
+	if c.state == wrapUp {
+		e.rememberLast(ctx, c, leader.OrganisationID)
 	}
 	org, user, err := e.people(ctx, p)
 	if err != nil {
 		e.log.Error("reconcile: adopting a session", "session_id", p.SessionID, "err", err)
-		e.endLeftovers(ctx, calls, release)
+		e.endLeftovers(ctx, calls, release, inApp, "the session's leader or organisation could not be read")
 		return nil
 	}
 	d := e.newDriver(org, user, c)
@@ -121,6 +128,26 @@ func (e *Engine) adoptOrEnd(ctx context.Context, calls []queue.CallRecord, inApp
 	}
 	e.launch(ctx, d)
 	return append(d.channels(), c.bridge)
+}
+
+// rememberLast gives an adopted call in wrap-up the supporter its keys
+// apply to (R4.3): the last one dialled since the leader answered, read
+// from the call records, and whether the call was logged already. Without
+// it 1, 2 and 9 would dial the next supporter and log nothing.
+func (e *Engine) rememberLast(ctx context.Context, c *Call, orgID int64) {
+	last, ok, err := e.store.LastSupporterCall(ctx, orgID, c.leader.callID)
+	if err != nil || !ok {
+		if err != nil {
+			e.log.Warn("reconcile: the last supporter of an adopted call", "session_id", c.SessionID, "err", err)
+		}
+		return
+	}
+	_, logged, err := e.store.ContactForCall(ctx, orgID, last.ID)
+	if err != nil {
+		e.log.Warn("reconcile: the last supporter's contact", "call_id", last.ID, "err", err)
+	}
+	c.last = &leg{callID: last.ID, channel: last.ChannelID, supporterID: last.SupporterID, answered: last.AnsweredAt != nil}
+	c.logged = logged
 }
 
 // adoptCall rebuilds a Call from records whose leader leg is still up: in
@@ -143,8 +170,10 @@ func adoptCall(leader queue.CallRecord, supporter *queue.CallRecord, inApp, brid
 
 // endLeftovers ends records nobody can carry on: their channels are hung
 // up, supporters cut (called first on resume, R4.4), and the phone request
-// released when it was ours, so the session pauses.
-func (e *Engine) endLeftovers(ctx context.Context, calls []queue.CallRecord, release bool) {
+// released when it was ours, so the session pauses. A leg still in our
+// application is one we hang up ourselves, recorded as such with why; one
+// already gone vanished while nobody watched (causeLost).
+func (e *Engine) endLeftovers(ctx context.Context, calls []queue.CallRecord, release bool, inApp map[string]bool, why string) {
 	for _, c := range calls {
 		// Hung up even when not in our application: a dead instance's
 		// channel on the same Asterisk would otherwise hold its leader.
@@ -153,27 +182,37 @@ func (e *Engine) endLeftovers(ctx context.Context, calls []queue.CallRecord, rel
 				e.log.Warn("reconcile: hanging up", "channel_id", c.ChannelID, "err", err)
 			}
 		}
+		cause, causeText := 0, causeLost
+		if inApp[c.ChannelID] {
+			cause, causeText = causeNormalClearing, "hung up by the server after a restart: "+why
+		}
 		outcome := queue.OutcomeCut
 		if c.Leg == queue.LegLeader {
 			outcome = queue.OutcomeAnswered
 			if c.AnsweredAt == nil {
 				outcome = queue.OutcomeFailed
 			}
-		} else if _, logged, _ := e.store.ContactForCall(ctx, c.OrganisationID, c.ID); logged {
+		} else if _, logged, err := e.store.ContactForCall(ctx, c.OrganisationID, c.ID); err != nil {
+			e.log.Warn("reconcile: reading a leftover leg's contact", "call_id", c.ID, "err", err)
+		} else if logged {
 			outcome = queue.OutcomeAnswered
 		}
-		if _, err := e.store.CallEnded(ctx, c.OrganisationID, c.ID, outcome, 0, causeLost); err != nil {
+		if _, err := e.store.CallEnded(ctx, c.OrganisationID, c.ID, outcome, cause, causeText); err != nil {
 			e.log.Warn("reconcile: ending a record", "call_id", c.ID, "err", err)
 			continue
 		}
 		e.metrics.calls.WithLabelValues(string(c.Leg), string(outcome)).Inc()
 	}
 	if release && len(calls) > 0 {
-		if err := e.store.PhoneDone(ctx, calls[0].OrganisationID, calls[0].SessionID, e.cfg.Driver); err != nil {
+		if err := e.store.PhoneDone(ctx, calls[0].OrganisationID, calls[0].SessionID, e.cfg.Driver, ""); err != nil {
 			e.log.Warn("reconcile: releasing a phone", "session_id", calls[0].SessionID, "err", err)
 		}
 	}
 }
+
+// causeNormalClearing is Q.850 cause 16, what Asterisk reports for a leg
+// the application hung up.
+const causeNormalClearing = 16
 
 // takeOver carries on a session a dead instance drove: adopted when its
 // leader's leg is in our application (instances sharing one), else its legs

@@ -34,7 +34,15 @@ type rig struct {
 	engines    []context.CancelFunc
 }
 
-const leaderMobile = "+447400123456"
+const (
+	leaderMobile  = "+447400123456"
+	orgCallerID   = "+442035550100"
+	orgCallerName = "Rig Campaign"
+)
+
+// leaderScript is a leader who answers and presses a key at the greeting,
+// as a person does (R4.1).
+var leaderScript = arisim.Script{Keys: []arisim.KeyPress{{After: 300 * time.Millisecond, Digit: "#"}}}
 
 // simClock gives the simulator's fake clock the engine's Timer type.
 type simClock struct{ *arisim.FakeClock }
@@ -43,11 +51,18 @@ func (c simClock) AfterFunc(d time.Duration, f func()) ivr.Timer { return c.Fake
 
 var numbers atomic.Int64
 
-func newRig(t *testing.T, supporters int) *rig {
+// newRig builds a rig whose list has the given number of supporters;
+// simulate changes the phone network's configuration.
+func newRig(t *testing.T, supporters int, simulate ...func(*arisim.Config)) *rig {
 	t.Helper()
 	ctx := context.Background()
 	r := &rig{t: t, clock: arisim.NewFakeClock(time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC))}
-	sim, err := arisim.Start(arisim.Config{Username: "callingd", Password: "secret", Clock: r.clock, SoundDuration: time.Second})
+	cfg := arisim.Config{Username: "callingd", Password: "secret", Clock: r.clock, SoundDuration: time.Second,
+		ToneZones: []string{"uk"}}
+	for _, f := range simulate {
+		f(&cfg)
+	}
+	sim, err := arisim.Start(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +72,7 @@ func newRig(t *testing.T, supporters int) *rig {
 	r.store.PasswordCost = 4
 
 	o := queue.NewOrganisation("rig", "Rig")
-	o.Timezone, o.AllowedPrefixes, o.CallerID = "Europe/London", []string{"+44"}, "+442035550100"
+	o.Timezone, o.AllowedPrefixes, o.CallerID, o.CallerName = "Europe/London", []string{"+44"}, orgCallerID, orgCallerName
 	if r.org, err = r.store.CreateOrganisation(ctx, o); err != nil {
 		t.Fatal(err)
 	}
@@ -93,6 +108,7 @@ func (r *rig) user(name, mobile string) queue.User {
 	if err != nil {
 		r.t.Fatal(err)
 	}
+	r.sim.SetScript(mobile, leaderScript)
 	return u
 }
 

@@ -13,8 +13,12 @@ type state int
 const (
 	// ringingLeader: the leader's mobile is being rung (R4.1).
 	ringingLeader state = iota + 1
-	// greeting: the leader answered and hears "connecting you to your first
-	// supporter".
+	// confirming: the leader answered and is asked for a key, which shows a
+	// person is there and not their voicemail (R4.1); the prompt is said
+	// twice, and no key within the organisation's time hangs up.
+	confirming
+	// greeting: the leader answered (confirmation off) and hears
+	// "connecting you to your first supporter".
 	greeting
 	// claiming: the queue is asked for the next supporter.
 	claiming
@@ -35,7 +39,7 @@ const (
 )
 
 var stateNames = map[state]string{
-	ringingLeader: "ringing_leader", greeting: "greeting", claiming: "claiming", dialling: "dialling",
+	ringingLeader: "ringing_leader", confirming: "confirming", greeting: "greeting", claiming: "claiming", dialling: "dialling",
 	connected: "connected", wrapUp: "wrap_up", closing: "closing", hangingUp: "hanging_up", done: "done",
 }
 
@@ -61,12 +65,13 @@ type event struct {
 type eventKind int
 
 const (
-	fromAsterisk  eventKind = iota + 1
-	claimResult             // the answer to claimSupporter
-	refused                 // the dial guard refused the claimed supporter
-	dialFailed              // Asterisk would not create or dial a supporter's leg
-	phoneUnwanted           // the panel was closed, or the driver stops driving
-	maxDuration             // the supporter's call reached the maximum duration
+	fromAsterisk   eventKind = iota + 1
+	claimResult              // the answer to claimSupporter
+	refused                  // the dial guard refused the claimed supporter
+	dialFailed               // Asterisk would not create or dial a supporter's leg
+	phoneUnwanted            // the panel was closed, or the driver stops driving
+	maxDuration              // the supporter's call reached the maximum duration
+	confirmTimeout           // the leader pressed no key in time after answering
 )
 
 // command is something the call asks of Asterisk or the queue. Commands are
@@ -84,6 +89,9 @@ type command struct {
 	cause     int
 	causeText string
 	contacted bool // for logContact
+	// For phoneDone: why the call ended without the leader hanging up,
+	// kept on the session for the panel ("" when they hung up).
+	pauseReason string
 }
 
 type commandKind int
@@ -101,7 +109,10 @@ const (
 	recordEnded // outcome, cause; OutcomeCut becomes answered when a contact was logged
 	logContact  // keypad 1 or 2 for the last supporter, unless logged already
 	removeWrongNumber
-	phoneDone // the phone call is over: release the request
+	phoneDone // the phone call is over: release the request, with pauseReason
 	startTimer
 	stopTimer
+	startConfirmTimer // confirmTimeout after the organisation's confirmation time
+	stopConfirmTimer
+	reportPlaybackFailed // media the leader should have heard could not play
 )

@@ -3,6 +3,7 @@ package queue
 import (
 	"context"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,28 +16,72 @@ import (
 // timeout and maximum call duration (R10.2), allowed destinations and the
 // concurrent call cap (R10.4).
 type Organisation struct {
-	ID                 int64
-	Slug               string
-	Name               string
-	Timezone           string
-	PhoneRegion        string
-	CallerID           string // E.164, "" until ops set one
-	CallingWindowStart time.Duration
-	CallingWindowEnd   time.Duration
-	Cooldown           time.Duration
-	RingTimeout        time.Duration
-	MaxCallDuration    time.Duration
-	MaxConcurrentCalls int
-	AllowedPrefixes    []string
-	CreatedAt          time.Time
+	ID          int64
+	Slug        string
+	Name        string
+	Timezone    string
+	PhoneRegion string
+	CallerID    string // E.164, "" until ops set one
+	CallerName  string // shown beside CallerID where the network passes names; may be ""
+	// ToneZone is the zone of asterisk-config/indications.conf whose
+	// ringback the leader hears while a supporter rings (R4.2).
+	ToneZone string
+	// ConfirmLeader: after the greeting, the leader presses a key before
+	// the first supporter is dialled, so a voicemail that answers their
+	// phone is never given a supporter (R4.1). No key within
+	// LeaderConfirmTimeout (the prompt said twice) hangs up and pauses.
+	ConfirmLeader        bool
+	LeaderConfirmTimeout time.Duration
+	CallingWindowStart   time.Duration
+	CallingWindowEnd     time.Duration
+	Cooldown             time.Duration
+	RingTimeout          time.Duration
+	MaxCallDuration      time.Duration
+	MaxConcurrentCalls   int
+	AllowedPrefixes      []string
+	CreatedAt            time.Time
 }
 
 // Limits and defaults of organisation settings.
 const (
-	MaxOrganisationNameLen = 200
-	DefaultRingTimeout     = 30 * time.Second
-	DefaultCooldown        = 20 * time.Minute
+	MaxOrganisationNameLen      = 200
+	MaxCallerNameLen            = 64
+	DefaultRingTimeout          = 30 * time.Second
+	DefaultCooldown             = 20 * time.Minute
+	DefaultLeaderConfirmTimeout = 15 * time.Second
 )
+
+// ToneZones are the tone zones asterisk-config/indications.conf ships, by
+// the countries whose numbers use them (a test keeps the two in step).
+var ToneZones = map[string]string{
+	"GB": "uk", "IE": "uk", "US": "us", "CA": "us", "FR": "fr", "DE": "de",
+	"AU": "au", "NZ": "nz", "NL": "nl", "ES": "es", "IT": "it",
+}
+
+// ToneZoneFor is the tone zone of a country's ringback, "uk" for a country
+// asterisk-config does not ship one for.
+func ToneZoneFor(region string) string {
+	if z, ok := ToneZones[region]; ok {
+		return z
+	}
+	return "uk"
+}
+
+// ShippedToneZones lists the zones of asterisk-config/indications.conf,
+// its default ("uk", [general] country) first.
+func ShippedToneZones() []string {
+	zones := []string{"uk"}
+	for _, z := range ToneZones {
+		if !slices.Contains(zones, z) {
+			zones = append(zones, z)
+		}
+	}
+	slices.Sort(zones[1:])
+	return zones
+}
+
+// validToneZone reports whether asterisk-config ships zone.
+func validToneZone(zone string) bool { return slices.Contains(ShippedToneZones(), zone) }
 
 var (
 	slugPattern   = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
@@ -51,6 +96,7 @@ func NewOrganisation(slug, name string) Organisation {
 		CallingWindowStart: 9 * time.Hour, CallingWindowEnd: 20 * time.Hour,
 		Cooldown: DefaultCooldown, RingTimeout: DefaultRingTimeout,
 		MaxCallDuration: time.Hour, MaxConcurrentCalls: 50,
+		ConfirmLeader: true, LeaderConfirmTimeout: DefaultLeaderConfirmTimeout,
 	}
 }
 
@@ -59,6 +105,14 @@ func (o *Organisation) Validate() error {
 	o.Slug = strings.ToLower(strings.TrimSpace(o.Slug))
 	o.Name = strings.TrimSpace(o.Name)
 	o.PhoneRegion = strings.ToUpper(strings.TrimSpace(o.PhoneRegion))
+	o.CallerName = strings.TrimSpace(o.CallerName)
+	o.ToneZone = strings.ToLower(strings.TrimSpace(o.ToneZone))
+	if o.ToneZone == "" {
+		o.ToneZone = ToneZoneFor(o.PhoneRegion)
+	}
+	if o.LeaderConfirmTimeout == 0 {
+		o.LeaderConfirmTimeout = DefaultLeaderConfirmTimeout
+	}
 	switch {
 	case !slugPattern.MatchString(o.Slug):
 		return FieldErrorf("slug", "must be 1-63 lower-case letters, digits or dashes, starting with a letter or digit")
@@ -76,6 +130,12 @@ func (o *Organisation) Validate() error {
 		return FieldErrorf("max_call_duration", "must be between 1 minute and 12 hours")
 	case o.MaxConcurrentCalls < 1 || o.MaxConcurrentCalls > 10000:
 		return FieldErrorf("max_concurrent_calls", "must be between 1 and 10000")
+	case len([]rune(o.CallerName)) > MaxCallerNameLen || strings.ContainsAny(o.CallerName, "\"<>\\\r\n"):
+		return FieldErrorf("caller_name", "must be at most %d characters, without quotes, angle brackets or backslashes", MaxCallerNameLen)
+	case !validToneZone(o.ToneZone):
+		return FieldErrorf("tone_zone", "%q is not a tone zone of asterisk-config/indications.conf", o.ToneZone)
+	case o.LeaderConfirmTimeout < 5*time.Second || o.LeaderConfirmTimeout > time.Minute:
+		return FieldErrorf("leader_confirm_timeout", "must be between 5 and 60 seconds")
 	}
 	if err := ValidateTimezone("timezone", o.Timezone); err != nil {
 		return err
@@ -95,14 +155,16 @@ func (o *Organisation) Validate() error {
 	return nil
 }
 
-const organisationColumns = `id, slug, name, timezone, phone_region, coalesce(caller_id, ''),
+const organisationColumns = `id, slug, name, timezone, phone_region, coalesce(caller_id, ''), coalesce(caller_name, ''),
+	tone_zone, confirm_leader, leader_confirm_timeout,
 	calling_window_start, calling_window_end, cooldown, ring_timeout, max_call_duration,
 	max_concurrent_calls, allowed_prefixes, created_at`
 
 func scanOrganisation(row pgx.Row) (Organisation, error) {
 	var o Organisation
 	var start, end pgxTime
-	err := row.Scan(&o.ID, &o.Slug, &o.Name, &o.Timezone, &o.PhoneRegion, &o.CallerID,
+	err := row.Scan(&o.ID, &o.Slug, &o.Name, &o.Timezone, &o.PhoneRegion, &o.CallerID, &o.CallerName,
+		&o.ToneZone, &o.ConfirmLeader, &o.LeaderConfirmTimeout,
 		&start, &end, &o.Cooldown, &o.RingTimeout, &o.MaxCallDuration,
 		&o.MaxConcurrentCalls, &o.AllowedPrefixes, &o.CreatedAt)
 	o.CallingWindowStart, o.CallingWindowEnd = start.Duration(), end.Duration()
@@ -117,13 +179,15 @@ func (s *Store) CreateOrganisation(ctx context.Context, o Organisation) (Organis
 	row := s.pool.QueryRow(ctx, `
 		INSERT INTO organisations (slug, name, timezone, phone_region, caller_id,
 			calling_window_start, calling_window_end, cooldown, ring_timeout, max_call_duration,
-			max_concurrent_calls, allowed_prefixes, created_at)
+			max_concurrent_calls, allowed_prefixes, created_at,
+			caller_name, tone_zone, confirm_leader, leader_confirm_timeout)
 		VALUES ($1, $2, $3, $4, nullif($5, ''), make_interval(secs => $6)::time, make_interval(secs => $7)::time,
-			$8, $9, $10, $11, $12, $13)
+			$8, $9, $10, $11, $12, $13, nullif($14, ''), $15, $16, $17)
 		RETURNING `+organisationColumns,
 		o.Slug, o.Name, o.Timezone, o.PhoneRegion, o.CallerID,
 		o.CallingWindowStart.Seconds(), o.CallingWindowEnd.Seconds(),
-		o.Cooldown, o.RingTimeout, o.MaxCallDuration, o.MaxConcurrentCalls, nonNil(o.AllowedPrefixes), s.clock.Now())
+		o.Cooldown, o.RingTimeout, o.MaxCallDuration, o.MaxConcurrentCalls, nonNil(o.AllowedPrefixes), s.clock.Now(),
+		o.CallerName, o.ToneZone, o.ConfirmLeader, o.LeaderConfirmTimeout)
 	created, err := scanOrganisation(row)
 	if err != nil {
 		return Organisation{}, Internal("create organisation", constraintError(err, map[string]*Error{

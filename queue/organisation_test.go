@@ -2,6 +2,8 @@ package queue_test
 
 import (
 	"context"
+	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -59,6 +61,11 @@ func TestCreateOrganisation(t *testing.T) {
 			got.CallingWindowStart != 9*time.Hour || got.CallingWindowEnd != 20*time.Hour || got.Cooldown != 20*time.Minute {
 			t.Fatalf("settings not stored as given: %+v", got)
 		}
+		// Ringback in the region's tone zone; a person confirms the greeting
+		// unless turned off (R4.1, R4.2).
+		if got.ToneZone != "au" || !got.ConfirmLeader || got.LeaderConfirmTimeout != 15*time.Second || got.CallerName != "" {
+			t.Fatalf("telephony defaults: zone %q confirm %v after %v, caller name %q", got.ToneZone, got.ConfirmLeader, got.LeaderConfirmTimeout, got.CallerName)
+		}
 		again, err := s.OrganisationBySlug(ctx, "GREENS")
 		if err != nil || again.ID != got.ID {
 			t.Fatalf("by slug: %+v %v", again, err)
@@ -76,6 +83,10 @@ func TestCreateOrganisation(t *testing.T) {
 		{"ErrWindow", "calling_window", func(o *queue.Organisation) { o.CallingWindowStart, o.CallingWindowEnd = 20*time.Hour, 9*time.Hour }},
 		{"ErrPrefix", "allowed_prefixes", func(o *queue.Organisation) { o.AllowedPrefixes = []string{"44"} }},
 		{"ErrRingTimeout", "ring_timeout", func(o *queue.Organisation) { o.RingTimeout = time.Second }},
+		{"ErrCallerNameQuote", "caller_name", func(o *queue.Organisation) { o.CallerName = `Evil" <sip:x@y>` }},
+		{"ErrCallerNameLong", "caller_name", func(o *queue.Organisation) { o.CallerName = strings.Repeat("n", 65) }},
+		{"ErrToneZone", "tone_zone", func(o *queue.Organisation) { o.ToneZone = "xx" }},
+		{"ErrConfirmTimeout", "leader_confirm_timeout", func(o *queue.Organisation) { o.LeaderConfirmTimeout = 2 * time.Minute }},
 	}
 	for _, tc := range bad {
 		t.Run(tc.name, func(t *testing.T) {
@@ -94,6 +105,31 @@ func TestCreateOrganisation(t *testing.T) {
 			t.Fatalf("got %v, want conflict", err)
 		}
 	})
+}
+
+// TestToneZonesShipped: every tone zone an organisation may choose has a
+// ring tone in asterisk-config/indications.conf, or its leaders would hear
+// silence while supporters ring (R4.2).
+func TestToneZonesShipped(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile("../asterisk-config/indications.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rings, section := map[string]bool{}, ""
+	for _, line := range strings.Split(string(raw), "\n") {
+		line = strings.TrimSpace(strings.SplitN(line, ";", 2)[0])
+		if strings.HasPrefix(line, "[") {
+			section = strings.Trim(line, "[]")
+		} else if k, _, ok := strings.Cut(line, "="); ok && strings.TrimSpace(k) == "ring" {
+			rings[section] = true
+		}
+	}
+	for _, zone := range queue.ShippedToneZones() {
+		if !rings[zone] {
+			t.Errorf("tone zone %q has no ring tone in asterisk-config/indications.conf", zone)
+		}
+	}
 }
 
 func TestMigrateIsIdempotent(t *testing.T) {

@@ -30,6 +30,10 @@ type Session struct {
 	LastActivityAt time.Time
 	CreatedAt      time.Time
 	Status         SessionStatus
+	// PauseReason says why the leader's last phone call ended without them
+	// hanging up (no key pressed after the greeting: a voicemail answered);
+	// "" otherwise, and after the next Start or Resume.
+	PauseReason string
 }
 
 // SessionStatus is what the Calling Sessions index shows (R2.5).
@@ -142,7 +146,7 @@ func (s *Store) StartSession(ctx context.Context, leader User, listID int64, nam
 }
 
 const sessionColumns = `s.id, s.organisation_id, s.group_id, s.list_id, s.leader_id, s.name, s.cycle,
-	s.cycle_started_at, s.started_at, s.last_activity_at, s.created_at`
+	s.cycle_started_at, s.started_at, s.last_activity_at, s.created_at, coalesce(s.pause_reason, '')`
 
 // sessionStatusSQL computes R2.5 for the session aliased s, at @now.
 const sessionStatusSQL = `CASE
@@ -155,7 +159,7 @@ const sessionStatusSQL = `CASE
 func scanSession(row pgx.Row) (Session, error) {
 	var ss Session
 	err := row.Scan(&ss.ID, &ss.OrganisationID, &ss.GroupID, &ss.ListID, &ss.LeaderID, &ss.Name, &ss.Cycle,
-		&ss.CycleStartedAt, &ss.StartedAt, &ss.LastActivityAt, &ss.CreatedAt, &ss.Status)
+		&ss.CycleStartedAt, &ss.StartedAt, &ss.LastActivityAt, &ss.CreatedAt, &ss.PauseReason, &ss.Status)
 	return ss, err
 }
 

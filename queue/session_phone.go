@@ -59,17 +59,25 @@ func (s *Store) RequestPhone(ctx context.Context, actor User, sessionID int64) (
 	if sess.LeaderID != actor.ID {
 		return false, Errorf(EFORBIDDEN, "only the session's leader can start calling: it rings their mobile")
 	}
-	tag, err := s.pool.Exec(ctx, `
-		INSERT INTO session_phones (session_id, organisation_id, requested_by, requested_at)
-		SELECT s.id, s.organisation_id, u.id, $3
-		FROM calling_sessions s JOIN users u ON u.organisation_id = s.organisation_id AND u.id = $4
-		WHERE s.organisation_id = $1 AND s.id = $2 AND u.mobile IS NOT NULL
-		ON CONFLICT (session_id) DO NOTHING`,
-		actor.OrganisationID, sessionID, s.clock.Now(), actor.ID)
+	var inserted int
+	err = s.pool.QueryRow(ctx, `
+		WITH requested AS (
+			INSERT INTO session_phones (session_id, organisation_id, requested_by, requested_at)
+			SELECT s.id, s.organisation_id, u.id, $3
+			FROM calling_sessions s JOIN users u ON u.organisation_id = s.organisation_id AND u.id = $4
+			WHERE s.organisation_id = $1 AND s.id = $2 AND u.mobile IS NOT NULL
+			ON CONFLICT (session_id) DO NOTHING
+			RETURNING session_id
+		), cleared AS (
+			UPDATE calling_sessions SET pause_reason = NULL
+			WHERE id IN (SELECT session_id FROM requested) AND pause_reason IS NOT NULL
+		)
+		SELECT count(*) FROM requested`,
+		actor.OrganisationID, sessionID, s.clock.Now(), actor.ID).Scan(&inserted)
 	if err != nil {
 		return false, Internal("request phone", err)
 	}
-	if tag.RowsAffected() == 0 {
+	if inserted == 0 {
 		if _, wanted, err := s.PhoneWanted(ctx, actor.OrganisationID, sessionID); err != nil || wanted {
 			return false, err
 		}
@@ -146,13 +154,28 @@ func (s *Store) RenewPhones(ctx context.Context, driver string, lease time.Durat
 
 // PhoneDone ends driver's phone request for a session: the phone call is
 // over (the leader hung up, or the cycle is complete) and the session waits
-// for the next Start or Resume. A request driver no longer holds is left
-// alone.
-func (s *Store) PhoneDone(ctx context.Context, orgID, sessionID int64, driver string) error {
-	_, err := s.pool.Exec(ctx, `DELETE FROM session_phones
-		WHERE organisation_id = $1 AND session_id = $2 AND driver = $3`, orgID, sessionID, driver)
+// for the next Start or Resume. pauseReason, when not empty, says why the
+// call ended without the leader hanging up (no key pressed: a voicemail
+// answered), kept on the session for the panel until the next Start. A
+// request driver no longer holds is left alone.
+func (s *Store) PhoneDone(ctx context.Context, orgID, sessionID int64, driver, pauseReason string) error {
+	if len(pauseReason) > MaxPauseReasonLen {
+		return FieldErrorf("pause_reason", "must be at most %d bytes", MaxPauseReasonLen)
+	}
+	_, err := s.pool.Exec(ctx, `
+		WITH done AS (
+			DELETE FROM session_phones
+			WHERE organisation_id = $1 AND session_id = $2 AND driver = $3
+			RETURNING session_id
+		)
+		UPDATE calling_sessions SET pause_reason = nullif($4, '')
+		WHERE id IN (SELECT session_id FROM done) AND pause_reason IS DISTINCT FROM nullif($4, '')`,
+		orgID, sessionID, driver, pauseReason)
 	return Internal("phone done", err)
 }
+
+// MaxPauseReasonLen bounds Session.PauseReason.
+const MaxPauseReasonLen = 500
 
 func checkDriver(driver string, lease time.Duration) error {
 	if driver == "" || len(driver) > MaxDriverLen {

@@ -128,13 +128,13 @@ func TestPhoneLeases(t *testing.T) {
 		t.Fatalf("a still renews %v (%v)", ids, err)
 	}
 	// Only the driver ends it.
-	if err := w.s.PhoneDone(ctx, w.org.ID, sess.ID, "a"); err != nil {
+	if err := w.s.PhoneDone(ctx, w.org.ID, sess.ID, "a", ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, wanted, _ := w.s.PhoneWanted(ctx, w.org.ID, sess.ID); !wanted {
 		t.Fatal("a former driver ended the phone")
 	}
-	if err := w.s.PhoneDone(ctx, w.org.ID, sess.ID, "b"); err != nil {
+	if err := w.s.PhoneDone(ctx, w.org.ID, sess.ID, "b", ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, wanted, _ := w.s.PhoneWanted(ctx, w.org.ID, sess.ID); wanted {
@@ -147,6 +147,42 @@ func TestPhoneLeases(t *testing.T) {
 		if _, err := w.s.TakePhones(ctx, bad.driver, bad.lease, 1, nil); queue.ErrorCode(err) != queue.EINVALID {
 			t.Fatalf("take with %q/%v: %v", bad.driver, bad.lease, err)
 		}
+	}
+}
+
+// TestPauseReason: a phone call the server ended itself (no key after the
+// greeting) leaves its reason on the session for the panel; a former driver
+// cannot set it; the next Start clears it.
+func TestPauseReason(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := newWorld(t, 3)
+	sess := w.mustSession(t, w.leader)
+	if _, err := w.s.RequestPhone(ctx, w.leader, sess.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.s.TakePhones(ctx, "a", time.Minute, 10, nil); err != nil {
+		t.Fatal(err)
+	}
+	reason := func() string {
+		t.Helper()
+		got, err := w.s.Session(ctx, w.org.ID, sess.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.PauseReason
+	}
+	if err := w.s.PhoneDone(ctx, w.org.ID, sess.ID, "b", "not b's to say"); err != nil || reason() != "" {
+		t.Fatalf("another driver set the reason: %q (%v)", reason(), err)
+	}
+	if err := w.s.PhoneDone(ctx, w.org.ID, sess.ID, "a", "no key pressed"); err != nil || reason() != "no key pressed" {
+		t.Fatalf("reason %q (%v), want no key pressed", reason(), err)
+	}
+	if err := w.s.PhoneDone(ctx, w.org.ID, sess.ID, "a", string(make([]byte, queue.MaxPauseReasonLen+1))); queue.ErrorCode(err) != queue.EINVALID {
+		t.Fatalf("oversized reason: %v", err)
+	}
+	if _, err := w.s.RequestPhone(ctx, w.leader, sess.ID); err != nil || reason() != "" {
+		t.Fatalf("reason %q after the next Start (%v), want none", reason(), err)
 	}
 }
 

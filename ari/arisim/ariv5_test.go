@@ -14,7 +14,7 @@ import (
 // DecodeEvent, as the adapter does.
 func TestAriV5Client(t *testing.T) {
 	t.Parallel()
-	s, clock := startSim(t, Config{})
+	s, clock := startSim(t, Config{ToneZones: []string{"uk"}})
 	st := listen(t, s, testApp)
 	cl := native.New(&native.Options{
 		Application: testApp, URL: s.URL(), WebsocketURL: s.WebsocketURL(),
@@ -103,8 +103,10 @@ func TestAriV5Client(t *testing.T) {
 				t.Errorf("%s destroyed with %d, want %d", e.Channel.ID, e.Cause, want)
 			}
 		case *ari.Dial:
-			if e.Peer.ID == "supporter" && e.Caller.ID != "leader" {
-				t.Errorf("Dial of the supporter without the leader as caller: %s", m)
+			// channels/create + dial has no calling channel: Asterisk's Dial
+			// names none, even with dial?caller (callerid-on-the-wire).
+			if e.Caller.ID != "" {
+				t.Errorf("Dial with a caller: %s", m)
 			}
 		case *ari.StasisStart:
 			if time.Time(e.Timestamp).IsZero() {

@@ -2,7 +2,9 @@ package arisim
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -25,7 +27,6 @@ type channel struct {
 	dialled    bool
 	dialString string // "100@answer", as Asterisk reports it in Dial
 	exten      string // the number an inbound call dialled
-	dialCaller *channel
 	script     Script
 
 	bridge     *bridge
@@ -133,11 +134,14 @@ func (s *Sim) newChannel(q *request, id string) (*channel, *reply) {
 		script:     s.scriptFor(number, ep),
 		vars:       map[string]string{},
 	}
-	for k, v := range q.vars {
-		s.setVar(c, k, v, false)
-	}
 	s.appLocked(appName)
 	s.channels[id] = c
+	// The body's variables are set before the channel enters the
+	// application, each announced as it is set (recording
+	// create-with-variables): in name order, as Asterisk walks the object.
+	for _, k := range slices.Sorted(maps.Keys(q.vars)) {
+		s.setVar(c, k, q.vars[k])
+	}
 	return c, nil
 }
 
@@ -221,9 +225,15 @@ func (s *Sim) dialChannel(q *request) reply {
 		return errorReply(http.StatusBadRequest, "timeout must be a number")
 	}
 	if id := q.param("caller"); id != "" {
-		if c.dialCaller = s.channels[id]; c.dialCaller == nil {
+		caller := s.channels[id]
+		if caller == nil {
 			return errorReply(http.StatusNotFound, "Caller channel not found")
 		}
+		// The caller's identity becomes the leg's connected line, which is
+		// what the INVITE's From and P-Asserted-Identity carry (recording
+		// callerid-on-the-wire, case b).
+		c.connected = caller.caller
+		s.emitChannel(c, "ChannelConnectedLine", &eventJSON{})
 	}
 	if timeout == 0 {
 		timeout = 30
@@ -287,9 +297,9 @@ func (s *Sim) ringChannel(q *request) reply {
 }
 
 func (s *Sim) getVariable(q *request) reply {
-	c := s.channels[q.path("id")]
+	c, fail := s.stasisChannel(q)
 	if c == nil {
-		return errorReply(http.StatusNotFound, "Channel not found")
+		return fail
 	}
 	name := q.param("variable")
 	if name == "" {
@@ -312,40 +322,47 @@ func (s *Sim) getVariable(q *request) reply {
 }
 
 // setVariable is POST /channels/{id}/variable. CALLERID(num) and
-// CALLERID(name) change the caller and raise ChannelCallerId; other names
-// raise ChannelVarset (ARI documentation).
+// CALLERID(name) change the caller and raise ChannelCallerId,
+// CONNECTEDLINE(num) and CONNECTEDLINE(name) the connected line with
+// ChannelConnectedLine; other names raise ChannelVarset (ARI
+// documentation). Before the channel's StasisStart it answers 409, as every
+// channel operation does (recording create-setvar-race).
 func (s *Sim) setVariable(q *request) reply {
-	c := s.channels[q.path("id")]
+	c, fail := s.stasisChannel(q)
 	if c == nil {
-		return errorReply(http.StatusNotFound, "Channel not found")
+		return fail
 	}
 	name := q.param("variable")
 	if name == "" {
 		return errorReply(http.StatusBadRequest, "Variable name is required")
 	}
-	s.setVar(c, name, q.param("value"), true)
+	s.setVar(c, name, q.param("value"))
 	return noContent
 }
 
-func (s *Sim) setVar(c *channel, name, value string, announce bool) {
+func (s *Sim) setVar(c *channel, name, value string) {
 	switch name {
+	case "CONNECTEDLINE(num)", "CONNECTEDLINE(number)", "CONNECTEDLINE(name)":
+		if name == "CONNECTEDLINE(name)" {
+			c.connected.Name = value
+		} else {
+			c.connected.Number = value
+		}
+		s.emitChannel(c, "ChannelConnectedLine", &eventJSON{})
+		return
 	case "CALLERID(num)", "CALLERID(number)":
 		c.caller.Number = value
 	case "CALLERID(name)":
 		c.caller.Name = value
 	default:
 		c.vars[name] = value
-		if announce {
-			s.varset(c, name, value)
-		}
+		s.varset(c, name, value)
 		return
 	}
-	if announce {
-		s.emitChannel(c, "ChannelCallerId", &eventJSON{
-			Presentation: intp(0),
-			PresentTxt:   "Presentation Allowed, Not Screened",
-		})
-	}
+	s.emitChannel(c, "ChannelCallerId", &eventJSON{
+		Presentation: intp(0),
+		PresentTxt:   "Presentation Allowed, Not Screened",
+	})
 }
 
 // stasisChannel finds the channel of the request's path, answering 404 for

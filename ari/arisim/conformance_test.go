@@ -19,7 +19,7 @@ import (
 const transcriptsDir = "testdata/transcripts"
 
 // recordedEndpoints are the PJSIP endpoints the recorder's Asterisk had.
-var recordedEndpoints = []string{"answer", "busy", "congestion", "notfound", "noanswer", "hangup", "dtmf"}
+var recordedEndpoints = []string{"answer", "answerpai", "busy", "congestion", "notfound", "noanswer", "hangup", "dtmf"}
 
 type recLine struct {
 	TMS    int64           `json:"t_ms"`
@@ -95,11 +95,14 @@ type exchange struct {
 
 func replay(t *testing.T, flow string) {
 	lines := loadRecording(t, flow)
-	cfg := Config{Endpoints: recordedEndpoints}
-	if flow == "create-dial-race" {
-		// The recorder dialled 4 ms after the first create (the channel
-		// was in Stasis) and 1 ms after the second (it was not).
+	cfg := Config{Endpoints: recordedEndpoints, ToneZones: []string{"us"}}
+	switch flow {
+	case "create-dial-race", "create-setvar-race":
+		// The recorder sent its request 3 ms after the first create (the
+		// channel was in Stasis) and 1 ms after the second (it was not).
 		cfg.StasisDelay = 2 * time.Millisecond
+	case "ringback-without-indications":
+		cfg.ToneZones = nil
 	}
 	s, clock := startSim(t, cfg)
 	st := listen(t, s, testApp)

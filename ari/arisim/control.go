@@ -17,7 +17,9 @@ type ChannelInfo struct {
 	Bridge   string `json:"bridge,omitempty"`
 	Dialled  bool   `json:"dialled"`
 	CallerID string `json:"caller_id"`
-	InStasis bool   `json:"in_stasis"`
+	// ConnectedLine is the number the far end is shown (see Invite).
+	ConnectedLine string `json:"connected_line"`
+	InStasis      bool   `json:"in_stasis"`
 }
 
 // Channels lists the live channels, oldest first.
@@ -27,14 +29,15 @@ func (s *Sim) Channels() []ChannelInfo {
 	var out []ChannelInfo
 	for _, c := range s.sortedChannels() {
 		info := ChannelInfo{
-			ID:       c.id,
-			App:      c.appName,
-			Number:   c.number,
-			Endpoint: c.endpoint,
-			State:    c.state,
-			Dialled:  c.dialled,
-			CallerID: c.caller.Number,
-			InStasis: c.inStasis,
+			ID:            c.id,
+			App:           c.appName,
+			Number:        c.number,
+			Endpoint:      c.endpoint,
+			State:         c.state,
+			Dialled:       c.dialled,
+			CallerID:      c.caller.Number,
+			ConnectedLine: c.connected.Number,
+			InStasis:      c.inStasis,
 		}
 		if c.bridge != nil {
 			info.Bridge = c.bridge.id
@@ -122,6 +125,13 @@ func (s *Sim) controlRoutes(m *http.ServeMux) {
 		list := s.Channels()
 		if list == nil {
 			list = []ChannelInfo{}
+		}
+		writeJSON(w, http.StatusOK, list)
+	})
+	m.HandleFunc("GET /sim/invites", func(w http.ResponseWriter, r *http.Request) {
+		list := s.Invites()
+		if list == nil {
+			list = []Invite{}
 		}
 		writeJSON(w, http.StatusOK, list)
 	})

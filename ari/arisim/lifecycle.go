@@ -52,9 +52,6 @@ func (s *Sim) dialEvent(c *channel, status string) {
 		DialString: strp(ds),
 		Peer:       c.snapshot(),
 	}
-	if c.dialCaller != nil && !c.dialCaller.gone {
-		ev.Caller = c.dialCaller.snapshot()
-	}
 	s.emit(c.appName, ev)
 }
 
@@ -62,6 +59,7 @@ func (s *Sim) dialEvent(c *channel, status string) {
 // timeout (seconds; negative means none), then the phone's script.
 func (s *Sim) startDial(c *channel, timeout int) {
 	c.dialled = true
+	s.recordInvite(c)
 	s.dialEvent(c, "")
 	if timeout > 0 {
 		s.channelAfter(c, time.Duration(timeout)*time.Second, func() {

@@ -104,7 +104,6 @@ type eventJSON struct {
 	DialStatus   *string       `json:"dialstatus,omitempty"`
 	Forward      *string       `json:"forward,omitempty"`
 	DialString   *string       `json:"dialstring,omitempty"`
-	Caller       *channelJSON  `json:"caller,omitempty"`
 	Peer         *channelJSON  `json:"peer,omitempty"`
 	Bridge       *bridgeJSON   `json:"bridge,omitempty"`
 	Channel      *channelJSON  `json:"channel,omitempty"`

@@ -27,8 +27,10 @@ func (pb *playback) snapshot() *playbackJSON {
 
 // playChannel is POST /channels/{id}/play and /play/{playback}. It answers
 // 201 with the playback queued; PlaybackStarted follows. "tone:" media
-// plays until DELETE /playbacks/{id}; anything else finishes after
-// Config.SoundDuration (recordings playback-prompt, ringback-while-dialling).
+// plays until DELETE /playbacks/{id}, or fails at once without a tone zone
+// (Config.ToneZones); anything else finishes after Config.SoundDuration
+// (recordings playback-prompt, ringback-while-dialling,
+// ringback-without-indications).
 func (s *Sim) playChannel(q *request) reply {
 	c := s.channels[q.path("id")]
 	if c == nil {
@@ -65,11 +67,15 @@ func (s *Sim) startPlayback(pb *playback) {
 	pb.state = "playing"
 	s.emitPlayback(pb, "PlaybackStarted")
 	if strings.HasPrefix(pb.media, "tone:") {
+		if !s.canPlayTone(pb.media) {
+			// Asterisk logs "Failed to parse tone part 'ring'" and gives up.
+			s.finishPlayback(pb, "failed")
+		}
 		return
 	}
 	pb.timer = s.after(s.cfg.SoundDuration, func() {
 		if s.playbacks[pb.id] == pb {
-			s.finishPlayback(pb)
+			s.finishPlayback(pb, "done")
 		}
 	})
 }
@@ -78,9 +84,19 @@ func (s *Sim) emitPlayback(pb *playback, typ string) {
 	s.emit(pb.ch.appName, &eventJSON{Type: typ, Playback: pb.snapshot()})
 }
 
-// finishPlayback ends a playback with PlaybackFinished state "done" and
-// starts the next one queued on its channel.
-func (s *Sim) finishPlayback(pb *playback) {
+// canPlayTone reports whether "tone:NAME[;tonezone=ZONE]" has a zone to
+// play in: the one it names, or the default, loaded from ToneZones.
+func (s *Sim) canPlayTone(media string) bool {
+	_, zone, named := strings.Cut(strings.TrimPrefix(media, "tone:"), ";tonezone=")
+	if !named && len(s.cfg.ToneZones) > 0 {
+		zone = s.cfg.ToneZones[0]
+	}
+	return s.toneZones[zone]
+}
+
+// finishPlayback ends a playback with PlaybackFinished in state ("done",
+// or "failed") and starts the next one queued on its channel.
+func (s *Sim) finishPlayback(pb *playback, state string) {
 	s.cancel(pb.timer)
 	delete(s.playbacks, pb.id)
 	c := pb.ch
@@ -88,7 +104,7 @@ func (s *Sim) finishPlayback(pb *playback) {
 	if i := slices.Index(c.playbacks, pb); i >= 0 {
 		c.playbacks = slices.Delete(c.playbacks, i, i+1)
 	}
-	pb.state = "done"
+	pb.state = state
 	s.emitPlayback(pb, "PlaybackFinished")
 	if wasPlaying && len(c.playbacks) > 0 && !c.gone {
 		s.startPlayback(c.playbacks[0])
@@ -125,6 +141,6 @@ func (s *Sim) stopPlayback(q *request) reply {
 	if pb == nil {
 		return errorReply(http.StatusNotFound, "Playback not found")
 	}
-	s.finishPlayback(pb)
+	s.finishPlayback(pb, "done")
 	return noContent
 }

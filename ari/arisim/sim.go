@@ -35,6 +35,13 @@ type Config struct {
 	// before PlaybackFinished; default 2 s. "tone:" playbacks play until
 	// stopped.
 	SoundDuration time.Duration
+	// ToneZones are the tone zones Asterisk's indications.conf loads; the
+	// first is the default zone ([general] country). "tone:" media plays
+	// in the zone it names (";tonezone=uk") or the default one; with no
+	// such zone loaded it fails at once, PlaybackFinished with state
+	// "failed" (recording ringback-without-indications). Empty: no
+	// indications.conf, so every tone fails.
+	ToneZones []string
 	// Endpoints lists the PJSIP endpoint names (the part after "@") that
 	// exist; dialling another fails with 500 "Allocation failed", as
 	// recording errors shows. Empty means every name exists.
@@ -79,6 +86,8 @@ type Sim struct {
 	sent      uint64 // websocket messages queued, for tests
 	closed    bool
 	timers    map[*simTimer]struct{}
+	invites   []Invite
+	toneZones map[string]bool
 
 	tmu        sync.Mutex // transcript only; taken inside mu, never around it
 	transcript []Entry
@@ -124,6 +133,10 @@ func New(cfg Config) *Sim {
 		tStart:    cfg.Clock.Now(),
 	}
 	s.started = s.tStart
+	s.toneZones = map[string]bool{}
+	for _, z := range cfg.ToneZones {
+		s.toneZones[z] = true
+	}
 	if len(cfg.Endpoints) > 0 {
 		s.endpoint = map[string]bool{}
 		for _, e := range cfg.Endpoints {

@@ -84,10 +84,10 @@ func (ivrClock) AfterFunc(d time.Duration, f func()) ivr.Timer { return time.Aft
 // The same tap times the figures, from one clock:
 //   - key to dial: from just before the simulator emits the key
 //     (ChannelDtmfReceived) to the arrival of POST /channels/{id}/dial of
-//     the leader's next supporter (its "caller" is the leader's channel):
-//     the event's trip, the call flow's work (stop the prompt, log the
-//     contact for 1, claim, ringback, record the channel, create the leg,
-//     set its caller ID, wait for its StasisStart) and the dial's trip;
+//     the leader's next supporter (created with the leader's channel as
+//     its originator): the event's trip, the call flow's work (claim,
+//     record the channel, create the leg with its caller ID, wait for its
+//     StasisStart) and the dial's trip;
 //   - answer to first dial: from the leader's answer (their leg's dial
 //     request, which the phone answers while it is handled) to the first
 //     supporter's dial, less the "connecting" prompt's ivrPrompt, which is
@@ -336,6 +336,10 @@ func loadIVRWorld(ctx context.Context, store *queue.Store, perLeader int) (*ivrW
 	o := queue.NewOrganisation("bench", "Bench")
 	o.Timezone, o.AllowedPrefixes, o.CallerID = "Europe/London", []string{"+44"}, ivrCallerID
 	o.MaxConcurrentCalls = 2 * ivrLeaders
+	// Answer to first dial is timed from the answer through the greeting,
+	// as before issue 18: no key to wait for. The confirmation key's path
+	// is ivrrace.go's.
+	o.ConfirmLeader = false
 	org, err := store.CreateOrganisation(ctx, o)
 	if err != nil {
 		return nil, err
@@ -574,16 +578,17 @@ type ivrPhones struct {
 	sim    *arisim.Sim
 	prompt time.Duration
 
-	mu         sync.Mutex
-	leaders    map[string]*ivrLeader // by the leader leg's channel id
-	press      bool
-	measure    bool
-	firstDials int
-	idle       int
-	ended      int
-	completed  int
-	pressErrs  int
-	res        ivrResults
+	mu          sync.Mutex
+	leaders     map[string]*ivrLeader // by the leader leg's channel id
+	originators map[string]string     // a created supporter leg's leader, until its dial
+	press       bool
+	measure     bool
+	firstDials  int
+	idle        int
+	ended       int
+	completed   int
+	pressErrs   int
+	res         ivrResults
 }
 
 // ivrLeader is one leader's phone.
@@ -600,12 +605,22 @@ type ivrLeader struct {
 }
 
 func newIVRPhones(sim *arisim.Sim, cfg phonesConfig) phoneMode {
-	return &ivrPhones{sim: sim, prompt: cfg.SoundDuration, leaders: map[string]*ivrLeader{}, press: true,
+	return &ivrPhones{sim: sim, prompt: cfg.SoundDuration, leaders: map[string]*ivrLeader{},
+		originators: map[string]string{}, press: true,
 		res: ivrResults{Outcomes: map[string]int{}, Problems: map[string]int{}}}
 }
 
 func (v *ivrPhones) tap(r *http.Request, arrived time.Time) func() {
 	if r.Method != http.MethodPost {
+		return nil
+	}
+	if r.URL.Path == "/ari/channels/create" {
+		// A supporter's leg is created on its leader's behalf (originator).
+		if leader := requestParam(r, "originator"); leader != "" {
+			v.mu.Lock()
+			v.originators[requestParam(r, "channelId")] = leader
+			v.mu.Unlock()
+		}
 		return nil
 	}
 	id, op, ok := channelOp(r.URL.Path)
@@ -614,13 +629,16 @@ func (v *ivrPhones) tap(r *http.Request, arrived time.Time) func() {
 	}
 	switch op {
 	case "dial":
-		caller := requestParam(r, "caller")
-		if caller == "" {
+		v.mu.Lock()
+		leader, ok := v.originators[id]
+		delete(v.originators, id)
+		v.mu.Unlock()
+		if !ok {
 			// Only a leader's leg is dialled on nobody's behalf; the phone
 			// answers while the simulator handles the request.
 			return func() { v.answered(id, time.Now()) }
 		}
-		v.dialled(caller, arrived)
+		v.dialled(leader, arrived)
 	case "play":
 		media := requestParam(r, "media")
 		return func() { v.played(id, media) }

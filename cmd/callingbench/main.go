@@ -55,6 +55,7 @@ var benchmarks = []benchmark{
 	{"views", "dashboard stats and View all supporters pages of a session of 100,000 members", benchViews},
 	{"ari", "ARI adapter: event-to-command latency at 200 calls, events/s on one core, heap per live call", benchARI},
 	{"ivr", "call flow: 200 leaders working at once against the simulator (--ivr-seconds, default 60)", benchIVR},
+	{"ivr-race", "call flow: 20 leaders on one list while every leg enters the application late; failed legs, REST requests per dial", benchIVRRace},
 }
 
 // bench is what every benchmark may use.

@@ -109,7 +109,7 @@ func demoOrganisation(ctx context.Context, store *queue.Store) (queue.Organisati
 	}
 	o := queue.NewOrganisation(demoSlug, "Demo Organisers")
 	o.Timezone = "Europe/London"
-	o.CallerID = "+442079460000"
+	o.CallerID, o.CallerName = "+442079460000", "Demo Organisers"
 	o.AllowedPrefixes = []string{"+44"}
 	return store.CreateOrganisation(ctx, o)
 }

@@ -34,7 +34,11 @@ allowed prefixes, so give at least one --allow-prefix before calling.`)
 	fs.StringVar(&o.Name, "name", "", "display name (required)")
 	fs.StringVar(&o.Timezone, "timezone", def.Timezone, "IANA timezone of the organisation, for supporters whose own cannot be derived")
 	fs.StringVar(&o.PhoneRegion, "region", def.PhoneRegion, "country (ISO 3166 alpha-2) of numbers written without a country code")
-	fs.StringVar(&o.CallerID, "caller-id", "", "number presented on outgoing calls, E.164")
+	fs.StringVar(&o.CallerID, "caller-id", "", "number every leg presents to the phone it rings (SIP From and P-Asserted-Identity), E.164")
+	fs.StringVar(&o.CallerName, "caller-name", "", "name presented beside the caller ID where the network passes names (up to 64 characters)")
+	fs.StringVar(&o.ToneZone, "tone-zone", "", "tone zone of asterisk-config/indications.conf for the ringback leaders hear; empty: the region's ("+strings.Join(queue.ShippedToneZones(), ", ")+")")
+	fs.BoolVar(&o.ConfirmLeader, "confirm-leader", def.ConfirmLeader, "ask the leader for a key after answering, so a voicemail is never given a supporter")
+	fs.DurationVar(&o.LeaderConfirmTimeout, "leader-confirm-timeout", def.LeaderConfirmTimeout, "how long the leader has to press that key before the call ends and the session pauses (5s-60s)")
 	window := fs.String("calling-window", "09:00-20:00", "hours supporters may be called, in their own timezone")
 	fs.DurationVar(&o.Cooldown, "cooldown", def.Cooldown, "time before a supporter called by any session may be called again")
 	fs.DurationVar(&o.RingTimeout, "ring-timeout", def.RingTimeout, "how long a supporter's phone rings before the attempt is 'no answer'")
@@ -79,11 +83,12 @@ func runOrgShow(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.stdout, "slug: %s\nname: %s\ntimezone: %s\nregion: %s\ncaller id: %s\n"+
+	fmt.Fprintf(env.stdout, "slug: %s\nname: %s\ntimezone: %s\nregion: %s\ncaller id: %s\ncaller name: %s\n"+
 		"calling window: %s-%s\ncooldown: %s\nring timeout: %s\nmax call duration: %s\n"+
-		"max concurrent calls: %d\nallowed prefixes: %s\n",
-		o.Slug, o.Name, o.Timezone, o.PhoneRegion, o.CallerID, clock(o.CallingWindowStart), clock(o.CallingWindowEnd),
-		o.Cooldown, o.RingTimeout, o.MaxCallDuration, o.MaxConcurrentCalls, strings.Join(o.AllowedPrefixes, " "))
+		"max concurrent calls: %d\nallowed prefixes: %s\ntone zone: %s\nconfirm leader: %v (within %s)\n",
+		o.Slug, o.Name, o.Timezone, o.PhoneRegion, o.CallerID, o.CallerName, clock(o.CallingWindowStart), clock(o.CallingWindowEnd),
+		o.Cooldown, o.RingTimeout, o.MaxCallDuration, o.MaxConcurrentCalls, strings.Join(o.AllowedPrefixes, " "),
+		o.ToneZone, o.ConfirmLeader, o.LeaderConfirmTimeout)
 	return nil
 }
 

@@ -64,8 +64,14 @@ func startTelephony(ctx context.Context, env *environment, f telephonyFlags, sto
 			return nil, queue.FieldErrorf("simulate", "give either --simulate or --ari-url, not both")
 		}
 		password = "simulated"
+		// Every simulated phone answers after two rings and presses a key a
+		// second later, as a leader confirming the greeting does (R4.1;
+		// supporters' keys mean nothing to the flow). The tone zones are
+		// those asterisk-config/indications.conf ships.
 		sim, err := arisim.Start(arisim.Config{Username: *f.username, Password: password,
-			DefaultScript: arisim.Script{RingFor: 2 * time.Second, HangupAfter: time.Minute}})
+			ToneZones: queue.ShippedToneZones(),
+			DefaultScript: arisim.Script{RingFor: 2 * time.Second, HangupAfter: time.Minute,
+				Keys: []arisim.KeyPress{{After: time.Second, Digit: "#"}}}})
 		if err != nil {
 			return nil, err
 		}
