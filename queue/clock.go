@@ -13,3 +13,7 @@ type SystemClock struct{}
 
 // Now returns the current time.
 func (SystemClock) Now() time.Time { return time.Now() }
+
+// Clock returns the store's clock, so the layers above read the same "now"
+// as the rules they call (the panel's "last activity 5 minutes ago").
+func (s *Store) Clock() Clock { return s.clock }

@@ -13,7 +13,8 @@ const (
 	ENOTFOUND     = "not_found"    // no such thing, or not visible to the caller (R1.1)
 	ECONFLICT     = "conflict"     // the request clashes with current state
 	EFORBIDDEN    = "forbidden"    // the caller may not do this
-	EUNAUTHORIZED = "unauthorized" // the caller is not who they claim (bad login)
+	EUNAUTHORIZED = "unauthorized" // the caller is not who they claim (bad login), or not logged in
+	ETHROTTLED    = "throttled"    // too many attempts: try again later
 	EINTERNAL     = "internal"     // our fault; details are logged, never shown
 )
 

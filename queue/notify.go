@@ -79,6 +79,17 @@ type Notification struct {
 	Kind           string `json:"kind"`
 }
 
+// Notify sends n on NotifyChannel now, outside any change: the live hub
+// sends itself one to prove its LISTEN is in place (web/live's Probe).
+func (s *Store) Notify(ctx context.Context, n Notification) error {
+	payload, err := json.Marshal(n)
+	if err != nil {
+		return Internal("notify", err)
+	}
+	_, err = s.pool.Exec(ctx, `SELECT pg_notify($1, $2)`, NotifyChannel, string(payload))
+	return Internal("notify", err)
+}
+
 // Listen calls fn with every notification until ctx ends or the connection
 // fails, holding one connection of the pool. fn runs on the listening
 // goroutine: it must hand work off rather than block. A caller that gets an

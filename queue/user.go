@@ -120,11 +120,8 @@ func (s *Store) CreateUser(ctx context.Context, orgID int64, in UserInput) (User
 	}
 	u := User{OrganisationID: orgID, FirstName: strings.TrimSpace(in.FirstName),
 		LastName: strings.TrimSpace(in.LastName), Admin: in.Admin, Timezone: strings.TrimSpace(in.Timezone)}
-	if u.FirstName == "" || utf8.RuneCountInString(u.FirstName) > MaxNameLen {
-		return User{}, FieldErrorf("first_name", "must be 1-%d characters", MaxNameLen)
-	}
-	if utf8.RuneCountInString(u.LastName) > MaxNameLen {
-		return User{}, FieldErrorf("last_name", "is longer than %d characters", MaxNameLen)
+	if err := checkUserName(u.FirstName, u.LastName); err != nil {
+		return User{}, err
 	}
 	if u.Email, err = normaliseEmail(in.Email); err != nil {
 		return User{}, err
@@ -165,12 +162,15 @@ const userColumns = `u.id, u.organisation_id, u.first_name, u.last_name, u.email
 	coalesce(u.timezone, o.timezone), u.admin, u.created_at,
 	coalesce((SELECT jsonb_object_agg(r.group_id::text, r.role) FROM group_roles r WHERE r.user_id = u.id), '{}')`
 
-func scanUser(row pgx.Row) (User, string, error) {
+// scanUser reads userColumns and the password hash, after the columns
+// that the destinations in before take (a statement that returns a row of
+// its own with its user, as a web session's lookup does).
+func scanUser(row pgx.Row, before ...any) (User, string, error) {
 	var u User
 	var hash string
 	var roles map[string]Role
-	err := row.Scan(&u.ID, &u.OrganisationID, &u.FirstName, &u.LastName, &u.Email, &u.Mobile,
-		&u.Timezone, &u.Admin, &u.CreatedAt, &roles, &hash)
+	err := row.Scan(append(before, &u.ID, &u.OrganisationID, &u.FirstName, &u.LastName, &u.Email, &u.Mobile,
+		&u.Timezone, &u.Admin, &u.CreatedAt, &roles, &hash)...)
 	u.Roles = make(map[int64]Role, len(roles))
 	for id, r := range roles {
 		gid, convErr := strconv.ParseInt(id, 10, 64)
@@ -202,8 +202,12 @@ func (s *Store) UserByEmail(ctx context.Context, orgID int64, email string) (Use
 // takes as long for an unknown address as for a wrong password.
 var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a real password"), bcrypt.DefaultCost)
 
+// errWrongLogin is the one answer to an unknown email and a wrong password.
+var errWrongLogin = Errorf(EUNAUTHORIZED, "email or password is wrong")
+
 // Authenticate checks an email and password. EUNAUTHORIZED, with the same
-// message, whether the email is unknown or the password wrong.
+// message, whether the email is unknown or the password wrong. The login
+// page calls LogIn, which throttles it.
 func (s *Store) Authenticate(ctx context.Context, email, password string) (User, error) {
 	u, hash, err := scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+`, u.password_hash
 		FROM users u JOIN organisations o ON o.id = u.organisation_id
@@ -214,12 +218,12 @@ func (s *Store) Authenticate(ctx context.Context, email, password string) (User,
 		return User{}, Internal("authenticate", err)
 	}
 	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil || u.ID == 0 {
-		return User{}, Errorf(EUNAUTHORIZED, "email or password is wrong")
+		return User{}, errWrongLogin
 	}
 	return u, nil
 }
 
-// SetPassword replaces a user's password.
+// SetPassword replaces a user's password and ends their web sessions.
 func (s *Store) SetPassword(ctx context.Context, orgID, userID int64, password string) error {
 	u, err := s.User(ctx, orgID, userID)
 	if err != nil {
@@ -232,8 +236,7 @@ func (s *Store) SetPassword(ctx context.Context, orgID, userID int64, password s
 	if err != nil {
 		return Internal("hash password", err)
 	}
-	_, err = s.pool.Exec(ctx, `UPDATE users SET password_hash = $3 WHERE organisation_id = $1 AND id = $2`,
-		orgID, userID, string(hash))
+	_, err = s.replacePasswordHash(ctx, orgID, userID, "", string(hash))
 	return Internal("set password", err)
 }
 

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -21,7 +22,7 @@ import (
 
 func newServer(t *testing.T, store *queue.Store) *httptest.Server {
 	t.Helper()
-	srv := httptest.NewServer(web.New(store, slog.New(slog.DiscardHandler), prometheus.NewRegistry()).Handler())
+	srv := httptest.NewServer(web.New(store, slog.New(slog.DiscardHandler), prometheus.NewRegistry(), web.Options{}).Handler())
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -53,8 +54,9 @@ func TestHealthAndHome(t *testing.T) {
 	}{
 		{"/healthz", "ok", 200},
 		{"/readyz", "database: ok", 200},
-		{"/", `<th>Organisations</th><td class="n">1</td>`, 200},
-		{"/no-such-page", "404 page not found", 404},
+		{"/", "<h1>Log in</h1>", 200}, // a visitor is sent to the login page
+		{"/no-such-page", "there is no such page", 404},
+		{"/api/v1/no-such-thing", `{"error":{"code":"not_found","message":"there is no such page"}}`, 404},
 		{"/metrics", `callingd_http_request_duration_seconds_count{code="2xx",route="/healthz"} 1`, 200},
 	}
 	for _, tc := range cases {
@@ -63,9 +65,9 @@ func TestHealthAndHome(t *testing.T) {
 			t.Errorf("GET %s = %d %q, want %d containing %q", tc.path, status, body, tc.status, tc.want)
 		}
 	}
-	// The open page names no tenant (R1.1).
-	if _, body := get(t, srv.URL+"/"); strings.Contains(body, "Home Team") {
-		t.Error("the home page shows an organisation's name to anyone")
+	// The open pages name no tenant (R1.1).
+	if _, body := get(t, srv.URL+"/login"); strings.Contains(body, "Home Team") {
+		t.Error("the login page shows an organisation's name to anyone")
 	}
 }
 
@@ -76,15 +78,21 @@ func TestReadyzWithoutDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	srv := newServer(t, queue.NewStore(pool, nil))
+	store := queue.NewStore(pool, nil)
+	srv := newServer(t, store)
 	if status, body := get(t, srv.URL+"/readyz"); status != http.StatusServiceUnavailable || !strings.Contains(body, "unreachable") {
 		t.Fatalf("GET /readyz without a database = %d %q, want 503", status, body)
 	}
 	if status, _ := get(t, srv.URL+"/healthz"); status != http.StatusOK {
 		t.Fatalf("GET /healthz without a database = %d, want 200 (alive, not ready)", status)
 	}
-	if status, body := get(t, srv.URL+"/"); status != http.StatusInternalServerError || strings.Contains(body, "127.0.0.1") {
-		t.Fatalf("GET / without a database = %d %q, want 500 without internals", status, body)
+	// The login page needs no database; logging in does, and fails
+	// without telling where the database is.
+	b := (&panel{srv: srv}).browser(t)
+	wantStatus(t, "login page without a database", b.get("/login"), http.StatusOK)
+	pg := b.post("/login", url.Values{"email": {"someone@example.org"}, "password": {"a long enough secret"}})
+	if pg.status != http.StatusInternalServerError || strings.Contains(pg.body, "127.0.0.1") || !strings.Contains(pg.body, "Internal error.") {
+		t.Fatalf("POST /login without a database = %d %q, want 500 without internals", pg.status, pg.body)
 	}
 }
 
@@ -93,7 +101,7 @@ func TestReadyzWithoutDatabase(t *testing.T) {
 func TestReadyzWithoutAsterisk(t *testing.T) {
 	t.Parallel()
 	store := queue.NewStore(pgtest.NewPool(t), nil)
-	s := web.New(store, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	s := web.New(store, slog.New(slog.DiscardHandler), prometheus.NewRegistry(), web.Options{})
 	var down atomic.Bool
 	s.AddReadyCheck("asterisk", func() error {
 		if down.Load() {

@@ -5,6 +5,8 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -206,6 +208,68 @@ func TestServeAnswersReadyz(t *testing.T) {
 	if code := <-done; code != 0 {
 		t.Fatalf("serve exit %d after interrupt: %s", code, errOut.String())
 	}
+}
+
+// TestServeLogsInDemoUsers: the logins `callingd demo` prints open the
+// panel (`make run`'s promise to a newcomer).
+func TestServeLogsInDemoUsers(t *testing.T) {
+	t.Parallel()
+	db := pgtest.NewDatabase(t)
+	demo := callingd(t, db, "", nil, "demo")
+	if demo.code != 0 {
+		t.Fatalf("demo: %s", demo.stderr)
+	}
+	logins := regexp.MustCompile(`(?m)^  (\S+@\S+) / (\S+)$`).FindAllStringSubmatch(demo.stdout, -1)
+	if len(logins) != len(demoUsers) {
+		t.Fatalf("demo printed %d logins: %q", len(logins), demo.stdout)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	env, out, errOut := serveEnv(db)
+	done := make(chan int)
+	go func() { done <- run(ctx, env, []string{"serve", "--listen", "127.0.0.1:0"}) }()
+	panel := waitForURL(t, out)
+	for _, login := range logins {
+		if status, location := logIn(t, panel, login[1], login[2]); status != http.StatusSeeOther || location != "/" {
+			t.Errorf("log in as %s: %d to %q, want 303 to /", login[1], status, location)
+		}
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("serve exit %d after interrupt: %s", code, errOut.String())
+	}
+}
+
+// logIn fills in the panel's login form as a browser would and returns
+// the answer's status and redirect.
+func logIn(t *testing.T, panel, email, password string) (int, string) {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	_, page := getBodyWith(t, client, panel+"login")
+	token := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(page)
+	if token == nil {
+		t.Fatalf("no CSRF token on the login page:\n%s", page)
+	}
+	resp, err := client.PostForm(panel+"login", url.Values{"email": {email}, "password": {password}, "csrf": {token[1]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode, resp.Header.Get("Location")
+}
+
+func getBodyWith(t *testing.T, client *http.Client, url string) (int, string) {
+	t.Helper()
+	resp, err := client.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
 }
 
 func waitForURL(t *testing.T, out *syncBuffer) string {

@@ -15,12 +15,15 @@ import (
 
 	"github.com/supporterbase/callingsessions/queue"
 	"github.com/supporterbase/callingsessions/web"
+	"github.com/supporterbase/callingsessions/web/live"
 )
 
 func runServe(ctx context.Context, env *environment, args []string) error {
 	fs := newFlagSet(env, "serve", "serve [flags]", `
-Migrate the database, then serve the web panel, /healthz, /readyz (200 when
-the database, and Asterisk if configured, answer) and /metrics (Prometheus)
+Migrate the database, then serve the web panel (log in with an account of
+"callingd user add" or "callingd demo"), its JSON API under /api/v1
+(described at /api/v1/openapi.json), /healthz, /readyz (200 when the
+database, and Asterisk if configured, answer) and /metrics (Prometheus)
 until interrupted. With --ari-url (or --simulate), also drive calling
 sessions: ring leaders, bridge supporters, follow the keypad.`)
 	dbURL := databaseFlag(env, fs)
@@ -32,6 +35,9 @@ sessions: ring leaders, bridge supporters, follow the keypad.`)
 		"least severe level logged: debug, info, warn or error (env CALLINGD_LOG_LEVEL)")
 	announce := fs.String("announce-every", envOr(env, "CALLINGD_ANNOUNCE_EVERY", queue.AnnounceEvery.String()),
 		"how often changes are announced to dashboards and other instances: the most they lag (env CALLINGD_ANNOUNCE_EVERY)")
+	trustProxy := fs.Bool("trust-proxy", envOr(env, "CALLINGD_TRUST_PROXY", "") == "true",
+		"believe X-Forwarded-Proto and X-Forwarded-For: set only behind a reverse proxy that sets both; "+
+			"then login cookies are Secure when the proxy says https, and logins are throttled by the address it gives (env CALLINGD_TRUST_PROXY=true)")
 	phones := addTelephonyFlags(env, fs)
 	if err := parseFlags(env, fs, args); err != nil {
 		return err
@@ -60,7 +66,19 @@ sessions: ring leaders, bridge supporters, follow the keypad.`)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	panel := web.New(store, log, reg)
+	// One LISTEN for every open page of this instance. It stops with ctx,
+	// ending the streams so the HTTP server's shutdown does not wait on
+	// them, and is waited for before the pool closes.
+	hub := live.New(store, log.With("part", "live"), live.Config{Probe: store.Notify})
+	hubStopped := make(chan struct{})
+	go func() {
+		defer close(hubStopped)
+		if err := hub.Run(ctx); err != nil {
+			log.Error("live updates stopped", "err", err)
+		}
+	}()
+	defer func() { <-hubStopped }()
+	panel := web.New(store, log, reg, web.Options{TrustProxy: *trustProxy, Live: hub})
 	tel, err := startTelephony(ctx, env, phones, store, log, reg)
 	if err != nil {
 		return err
