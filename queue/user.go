@@ -8,6 +8,7 @@ import (
 	"net/mail"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -198,9 +199,23 @@ func (s *Store) UserByEmail(ctx context.Context, orgID int64, email string) (Use
 	return u, Internal("find user", notFound(err, "user "+email))
 }
 
-// dummyHash is compared against when the email is unknown, so a login
-// takes as long for an unknown address as for a wrong password.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a real password"), bcrypt.DefaultCost)
+// dummyHashes hold, by bcrypt cost, the hash compared against when the
+// email is unknown, so a login takes as long for an unknown address as for
+// a wrong password: at the cost real hashes are made with, or the answer's
+// speed would tell which emails have accounts.
+var dummyHashes sync.Map // int → []byte
+
+func dummyHash(cost int) []byte {
+	if h, ok := dummyHashes.Load(cost); ok {
+		return h.([]byte)
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte("not a real password"), cost)
+	if err != nil {
+		h, _ = bcrypt.GenerateFromPassword([]byte("not a real password"), bcrypt.DefaultCost)
+	}
+	actual, _ := dummyHashes.LoadOrStore(cost, h)
+	return actual.([]byte)
+}
 
 // errWrongLogin is the one answer to an unknown email and a wrong password.
 var errWrongLogin = Errorf(EUNAUTHORIZED, "email or password is wrong")
@@ -213,7 +228,7 @@ func (s *Store) Authenticate(ctx context.Context, email, password string) (User,
 		FROM users u JOIN organisations o ON o.id = u.organisation_id
 		WHERE u.email = lower(trim($1))`, email))
 	if errors.Is(err, pgx.ErrNoRows) {
-		hash = string(dummyHash)
+		hash = string(dummyHash(s.PasswordCost))
 	} else if err != nil {
 		return User{}, Internal("authenticate", err)
 	}
