@@ -58,9 +58,10 @@ const MaxSessionsPage = 500
 // SessionFilter selects a page of the index. After is the Cursor of the
 // last row of the previous page, "" for the first.
 type SessionFilter struct {
-	View  SessionsView
-	After string
-	Limit int // 0 means MaxSessionsPage
+	View   SessionsView
+	ListID int64 // when not 0, only the sessions on this list (its Calling Sessions tab)
+	After  string
+	Limit  int // 0 means MaxSessionsPage
 }
 
 // Sessions returns the sessions the actor may see (R2.4), most recent
@@ -84,7 +85,7 @@ func (s *Store) Sessions(ctx context.Context, actor User, f SessionFilter) ([]Se
 		return nil, FieldErrorf("limit", "must be between 1 and %d", MaxSessionsPage)
 	}
 	args := pgx.NamedArgs{"org": actor.OrganisationID, "actor": actor.ID, "statuses": statuses,
-		"limit": limit, "now": s.clock.Now()}
+		"list": f.ListID, "limit": limit, "now": s.clock.Now()}
 	sql := strings.Replace(visibleSessions, "AFTER", "", 1)
 	if f.After != "" {
 		at, id, err := decodeSessionsCursor(f.After)
@@ -120,6 +121,7 @@ var visibleSessions = `
 		JOIN users me ON me.organisation_id = s.organisation_id AND me.id = @actor
 		WHERE s.organisation_id = @org AND (me.admin OR s.leader_id = me.id
 			OR EXISTS (SELECT FROM group_roles r WHERE r.user_id = me.id AND r.group_id = s.group_id))
+			AND (@list::bigint = 0 OR s.list_id = @list::bigint)
 			AFTER
 	), page AS (
 		SELECT * FROM visible WHERE status = ANY (@statuses::text[])

@@ -299,11 +299,11 @@ func TestSystemSkips(t *testing.T) {
 	w.clock.Set(time.Date(2026, 3, 10, 21, 0, 0, 0, time.UTC)) // 21:00 in London
 	k, ok, err = w.s.SkipOf(ctx, w.org.ID, mine.ID, w.supporters[1])
 	if err != nil || !ok || k.SystemReason != queue.SystemSkipCallingHours ||
-		k.Describe(w.clock.Now()) != "outside calling hours, retry at 09:00" {
+		k.Describe(w.clock.Now()) != "outside calling hours (opens 09:00 their time)" {
 		t.Fatalf("outside calling hours: %+v %v %v %q", k, ok, err, k.Describe(w.clock.Now()))
 	}
 	if err := w.s.Unskip(ctx, w.leader, mine.ID, w.supporters[1]); queue.ErrorCode(err) != queue.ECONFLICT ||
-		!strings.Contains(err.Error(), "outside calling hours, retry at 09:00") {
+		!strings.Contains(err.Error(), "outside calling hours (opens 09:00 their time)") {
 		t.Fatalf("Remove skip outside calling hours: %v", err)
 	}
 }
@@ -523,9 +523,11 @@ func TestSkipDescribe(t *testing.T) {
 		{queue.SupporterSkip{Kind: queue.SkipKindSystem, SystemReason: queue.SystemSkipRecentlyCalled, Until: at(30 * time.Second)},
 			"recently called, retry in 1 minute"},
 		{queue.SupporterSkip{Kind: queue.SkipKindSystem, SystemReason: queue.SystemSkipCallingHours, Until: at(9 * time.Hour), Timezone: "Australia/Sydney"},
-			"outside calling hours, retry at 08:00"},
+			"outside calling hours (opens 08:00 their time)"},
 		{queue.SupporterSkip{Kind: queue.SkipKindSystem, SystemReason: queue.SystemSkipDoNotCall}, "on the do-not-call list"},
 		{queue.SupporterSkip{Kind: queue.SkipKindSystem, SystemReason: queue.SystemSkipInvalidNumber}, "invalid phone number"},
+		{queue.SupporterSkip{Kind: queue.SkipKindSystem, SystemReason: queue.SystemSkipOnCall}, "on a call in another session"},
+		{queue.SupporterSkip{Kind: queue.SkipKindSystem, SystemReason: queue.SystemSkipNotAllowed}, "number not allowed (outside the allowed destinations)"},
 		{queue.SupporterSkip{Kind: queue.SkipKindLeader, Type: queue.Skip15Minutes, Until: at(12 * time.Minute), ByName: "Ana Lopez"},
 			"Skipped for 15 minutes by Ana Lopez — returns in 12 minutes"},
 		{queue.SupporterSkip{Kind: queue.SkipKindLeader, Type: queue.Skip2Hours, Until: at(119 * time.Minute), By: 7, Reason: "driving"},

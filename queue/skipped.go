@@ -41,16 +41,16 @@ type SupporterSkip struct {
 // systemSkipText is each system reason as the tooltip words it.
 var systemSkipText = map[string]string{
 	SystemSkipInvalidNumber:  "invalid phone number",
-	SystemSkipNotAllowed:     "number outside the allowed destinations",
+	SystemSkipNotAllowed:     "number not allowed (outside the allowed destinations)",
 	SystemSkipRefusedNumber:  "number refused by the dialling guard (premium rate or not allowed)",
 	SystemSkipDoNotCall:      "on the do-not-call list",
-	SystemSkipOnCall:         "on a call now",
+	SystemSkipOnCall:         "on a call in another session",
 	SystemSkipRecentlyCalled: "recently called",
 	SystemSkipCallingHours:   "outside calling hours",
 }
 
 // Describe is the tooltip at now: "recently called, retry in 18 minutes",
-// "outside calling hours, retry at 09:00", "Skipped for 15 minutes by Ana —
+// "outside calling hours (opens 09:00 their time)", "Skipped for 15 minutes by Ana —
 // returns in 12 minutes", "Removed from this session: wrong number".
 func (k SupporterSkip) Describe(now time.Time) string {
 	loc, err := time.LoadLocation(k.Timezone)
@@ -63,7 +63,7 @@ func (k SupporterSkip) Describe(now time.Time) string {
 		case !ok:
 			return k.SystemReason
 		case k.Until != nil && k.SystemReason == SystemSkipCallingHours:
-			return text + ", retry at " + k.Until.In(loc).Format("15:04")
+			return text + " (opens " + k.Until.In(loc).Format("15:04") + " their time)"
 		case k.Until != nil:
 			return text + ", retry " + timeLeft(*k.Until, now)
 		}

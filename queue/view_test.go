@@ -137,7 +137,7 @@ func TestSessionSupportersStatuses(t *testing.T) {
 	if leaderSkip.By != w.leader.ID || leaderSkip.ByName != "leader" || !leaderSkip.At.Equal(now) {
 		t.Fatalf("leader skip: %+v", leaderSkip)
 	}
-	if got := page.Supporters[10].Skip.Describe(now); got != "outside calling hours, retry at 09:00" {
+	if got := page.Supporters[10].Skip.Describe(now); got != "outside calling hours (opens 09:00 their time)" {
 		t.Fatalf("calling hours tooltip %q: told in the supporter's timezone", got)
 	}
 	if page.Supporters[9].CompletedAt == nil || !page.Supporters[9].CompletedAt.Equal(now) {

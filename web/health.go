@@ -24,12 +24,17 @@ func (s *Server) AddReadyCheck(name string, check func() error) {
 }
 
 // observe records each request's latency under its route pattern, never its
-// raw path, so ids in URLs do not become label values.
+// raw path, so ids in URLs do not become label values. Server-sent event
+// streams are left out: one lasts as long as its page stays open, hours,
+// and would only drown the latency of the pages.
 func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
 		next.ServeHTTP(ww, r)
+		if strings.HasPrefix(ww.Header().Get("Content-Type"), "text/event-stream") {
+			return
+		}
 		route := chi.RouteContext(r.Context()).RoutePattern()
 		if route == "" {
 			route = "unmatched"

@@ -26,12 +26,15 @@ func TestLogin(t *testing.T) {
 		if pg.status != http.StatusSeeOther || pg.location() != "/profile" {
 			t.Fatalf("login: %d to %q, want the page asked for", pg.status, pg.location())
 		}
-		if pg := b.get("/"); pg.location() != "/dashboard" {
+		if pg := b.get("/"); pg.location() != "/sessions" {
 			t.Fatalf("home sends a user to %q", pg.location())
 		}
-		pg = b.get("/dashboard")
-		wantStatus(t, "dashboard", pg, http.StatusOK)
-		wantBody(t, "dashboard", pg, "Hello, Casey", "Casey Leader", `href="/profile"`, "Supporter Groups", "Calling Sessions", `action="/logout"`)
+		if pg := b.get("/dashboard"); pg.location() != "/sessions" {
+			t.Fatalf("the old landing page sends a user to %q", pg.location())
+		}
+		pg = b.get("/sessions")
+		wantStatus(t, "sessions index", pg, http.StatusOK)
+		wantBody(t, "sessions index", pg, "<h1>Calling Sessions</h1>", "Casey Leader", `href="/profile"`, "Supporter Groups", "Calling Sessions", `action="/logout"`)
 		if strings.Contains(pg.body, "Analytics") {
 			t.Fatal("the navigation shows Analytics before it exists")
 		}
@@ -145,9 +148,9 @@ func TestWebSessionExpiresWhenIdle(t *testing.T) {
 	b := p.browser(t)
 	b.logIn(p.leader.Email, leaderPassword)
 	p.clock.Advance(queue.WebSessionIdle - 1)
-	wantStatus(t, "dashboard within the idle time", b.get("/dashboard"), http.StatusOK)
+	wantStatus(t, "sessions within the idle time", b.get("/sessions"), http.StatusOK)
 	p.clock.Advance(queue.WebSessionIdle + 1)
-	if pg := b.get("/dashboard"); pg.status != http.StatusSeeOther || !strings.HasPrefix(pg.location(), "/login") {
+	if pg := b.get("/sessions"); pg.status != http.StatusSeeOther || !strings.HasPrefix(pg.location(), "/login") {
 		t.Fatalf("idle session: %d to %q, want the login page", pg.status, pg.location())
 	}
 	if b.cookie("callingd_session") != "" {
@@ -161,7 +164,7 @@ func TestLogout(t *testing.T) {
 	b := p.browser(t)
 	b.logIn(p.leader.Email, leaderPassword)
 	token := b.cookie("callingd_session")
-	b.get("/dashboard")
+	b.get("/sessions")
 	if pg := b.post("/logout", nil); pg.status != http.StatusSeeOther || pg.location() != "/login" {
 		t.Fatalf("logout: %d to %q", pg.status, pg.location())
 	}
@@ -169,8 +172,8 @@ func TestLogout(t *testing.T) {
 	// is gone from the database.
 	thief := p.browser(t)
 	thief.header.Set("Cookie", "callingd_session="+token)
-	if pg := thief.get("/dashboard"); pg.status != http.StatusSeeOther {
-		t.Fatalf("the old cookie still opens the dashboard: %d", pg.status)
+	if pg := thief.get("/sessions"); pg.status != http.StatusSeeOther {
+		t.Fatalf("the old cookie still opens the sessions index: %d", pg.status)
 	}
 	if _, err := p.store.WebSessionByToken(t.Context(), token); queue.ErrorCode(err) != queue.EUNAUTHORIZED {
 		t.Fatalf("session still live after logout: %v", err)

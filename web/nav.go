@@ -26,5 +26,10 @@ func (s *Server) navigation(r *http.Request) []navEntry {
 		p := entries[i].Path
 		entries[i].Current = r.URL.Path == p || strings.HasPrefix(r.URL.Path, p+"/")
 	}
+	// A call list's pages are under its group's section (Supporter Groups >
+	// group > Call Lists > list).
+	if strings.HasPrefix(r.URL.Path, "/lists/") {
+		entries[0].Current = true
+	}
 	return entries
 }

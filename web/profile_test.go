@@ -106,7 +106,7 @@ func TestPasswordChange(t *testing.T) {
 			t.Fatal("the session was not replaced")
 		}
 		wantBody(t, "after the change", b.get("/profile"), "Your password is changed.")
-		if pg := other.get("/dashboard"); pg.status != http.StatusSeeOther {
+		if pg := other.get("/sessions"); pg.status != http.StatusSeeOther {
 			t.Fatalf("the other device is still logged in: %d", pg.status)
 		}
 		if _, err := p.store.Authenticate(t.Context(), p.leader.Email, "a brand new passphrase"); err != nil {

@@ -36,9 +36,46 @@ func (s *Server) routes() chi.Router {
 		r.Group(func(r chi.Router) {
 			r.Use(s.requireLogin)
 			r.Get("/dashboard", s.dashboardHome)
+
+			// Supporter groups, call lists, sessions index
+			r.Get("/groups", s.groupIndex)
+			r.Get("/groups/{id}", s.groupShow)
+			r.Get("/lists/{id}", s.listShow)
+			r.Get("/lists/{id}/sessions", s.listSessions)
+			r.Post("/lists/{id}/sessions", s.sessionStart)
+			r.Get("/lists/{id}/members/new", s.memberNew)
+			r.Post("/lists/{id}/members", s.memberAdd)
+			r.Post("/lists/{id}/members/create", s.memberCreate)
+			r.Get("/lists/{id}/members/{supporterID}/remove", s.memberRemoveConfirm)
+			r.Post("/lists/{id}/members/{supporterID}/remove", s.memberRemove)
+			r.Get("/lists/{id}/import", s.listImportShow)
+			r.Post("/lists/{id}/import", s.listImport)
+			r.Get("/sessions", s.sessionIndex)
+			r.Get("/sessions/events", s.sessionEvents)
+
 			r.Get("/profile", s.profileEdit)
 			r.Post("/profile", s.profileUpdate)
 			r.Post("/profile/password", s.passwordUpdate)
+
+			// Session dashboard (R3): the page, its live parts and stream, and
+			// its buttons and contact form.
+			r.Get("/sessions/{id}", s.sessionShow)
+			r.Get("/sessions/{id}/parts", s.sessionParts)
+			r.Get("/sessions/{id}/events", s.dashboardEvents)
+			r.Post("/sessions/{id}/phone", s.phoneRequest)
+			r.Post("/sessions/{id}/pause", s.phoneHangUp)
+			r.Post("/sessions/{id}/cycles", s.cycleCreate)
+			r.Post("/sessions/{id}/contacts", s.contactCreate)
+
+			// View all supporters, skips, prioritise, supporter card
+			r.Get("/sessions/{id}/supporters", s.supporterList)
+			r.Get("/sessions/{id}/supporters/{supporterID}", s.supporterShow)
+			r.Get("/sessions/{id}/supporters/{supporterID}/skip", s.skipEdit)
+			r.Post("/sessions/{id}/supporters/{supporterID}/skip", s.skipSave)
+			r.Post("/sessions/{id}/supporters/{supporterID}/unskip", s.skipRemove)
+			r.Post("/sessions/{id}/supporters/{supporterID}/prioritise", s.prioritiseSave)
+			r.Get("/contacts/{id}/edit", s.contactEdit)
+			r.Post("/contacts/{id}", s.contactUpdate)
 		})
 
 		// The JSON API: the same web session; errors as JSON. Every route
@@ -50,6 +87,36 @@ func (s *Server) routes() chi.Router {
 				r.Get("/me", s.apiMeShow)
 				r.Put("/me", s.apiMeUpdate)
 				r.Post("/me/password", s.apiPasswordUpdate)
+
+				// Session dashboard.
+				r.Get("/sessions/{id}", s.apiSessionShow)
+				r.Get("/sessions/{id}/journey", s.apiSessionJourney)
+				r.Get("/sessions/{id}/current-call", s.apiCurrentCallShow)
+				r.Post("/sessions/{id}/phone", s.apiPhoneRequest)
+				r.Post("/sessions/{id}/pause", s.apiPhoneHangUp)
+				r.Post("/sessions/{id}/cycles", s.apiCycleCreate)
+				r.Post("/sessions/{id}/contacts", s.apiContactCreate)
+
+				// View all supporters, skips, prioritise, supporter card
+				r.Get("/sessions/{id}/supporters", s.apiSupportersList)
+				r.Get("/sessions/{id}/supporters/{supporterID}", s.apiSupporterShow)
+				r.Post("/sessions/{id}/supporters/{supporterID}/skip", s.apiSkipCreate)
+				r.Delete("/sessions/{id}/supporters/{supporterID}/skip", s.apiSkipDelete)
+				r.Post("/sessions/{id}/supporters/{supporterID}/prioritise", s.apiPrioritiseCreate)
+				r.Put("/contacts/{id}", s.apiContactUpdate)
+				r.Get("/contacts/{id}/history", s.apiContactHistory)
+
+				// Supporter groups, call lists, sessions index
+				r.Get("/groups", s.apiGroupIndex)
+				r.Get("/groups/{id}/lists", s.apiGroupLists)
+				r.Get("/lists/{id}", s.apiListShow)
+				r.Get("/lists/{id}/members", s.apiMemberIndex)
+				r.Post("/lists/{id}/members", s.apiMemberAdd)
+				r.Delete("/lists/{id}/members/{supporterID}", s.apiMemberRemove)
+				r.Post("/lists/{id}/import", s.apiListImport)
+				r.Get("/lists/{id}/sessions", s.apiListSessions)
+				r.Post("/lists/{id}/sessions", s.apiSessionStart)
+				r.Get("/sessions", s.apiSessionIndex)
 			})
 		})
 	})

@@ -84,11 +84,23 @@ func TestNoInlineScriptOrStyle(t *testing.T) {
 		"login":          func() page { return visitor.get("/login") },
 		"login error":    func() page { return visitor.post("/login", url.Values{"email": {"x@example.org"}}) },
 		"not found":      func() page { return visitor.get("/nowhere") },
-		"dashboard":      func() page { return user.get("/dashboard") },
+		"sessions":       func() page { return user.get("/sessions") },
 		"profile":        func() page { return user.get("/profile") },
 		"profile error":  func() page { return user.post("/profile", url.Values{"first_name": {"Casey"}, "mobile": {"12"}}) },
 		"password error": func() page { return user.post("/profile/password", url.Values{"current_password": {"x"}}) },
 		"forbidden":      func() page { return user.postWithout("/profile", nil) },
+	}
+	// Supporter groups, call lists, sessions index
+	for name, fetch := range listPages(t, p) {
+		pages[name] = fetch
+	}
+	// View all supporters, skips, prioritise, supporter card
+	for name, fetch := range sheetPages(t, p) {
+		pages[name] = fetch
+	}
+	// Session dashboard
+	for name, fetch := range dashboardPages(t) {
+		pages[name] = fetch
 	}
 	for name, fetch := range pages {
 		pg := fetch()
