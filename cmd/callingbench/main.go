@@ -56,6 +56,7 @@ var benchmarks = []benchmark{
 	{"ari", "ARI adapter: event-to-command latency at 200 calls, events/s on one core, heap per live call", benchARI},
 	{"ivr", "call flow: 200 leaders working at once against the simulator (--ivr-seconds, default 60)", benchIVR},
 	{"ivr-race", "call flow: 20 leaders on one list while every leg enters the application late; failed legs, REST requests per dial", benchIVRRace},
+	{"web", "the panel through callingd serve: dashboard and sheet page latency at 100 connections, SSE lag to 500 streams, memory per stream", benchWeb},
 }
 
 // bench is what every benchmark may use.
