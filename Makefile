@@ -35,11 +35,14 @@ help:
 	@echo "make prompts  generate the Asterisk prompts (espeak-ng + sox) into asterisk-config/sounds"
 	@echo "make db-stop / db-reset   stop / wipe the private PostgreSQL cluster"
 
-# Debian packages the tests need, installed only when missing.
+# Debian packages the tests need, installed only when missing: chromium for
+# the browser tests (web/browser), which fail without it unless
+# CALLINGD_BROWSER=skip.
 deps:
 	need=()
 	[ -x $(PGBIN)/postgres ] || need+=(postgresql-15)
 	command -v runuser >/dev/null || need+=(util-linux)
+	[ "$${CALLINGD_BROWSER:-}" = skip ] || command -v chromium >/dev/null || need+=(chromium)
 	if [ $${#need[@]} -gt 0 ]; then
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$${need[@]}"
 	fi

@@ -1,0 +1,6 @@
+//go:build !race
+
+package browser
+
+// raceEnabled: see race_test.go.
+const raceEnabled = false
