@@ -72,7 +72,7 @@ func TestContactForm(t *testing.T) {
 		{"ErrNotesTooLong", "notes", "is longer than 10000 characters",
 			url.Values{"notes": {strings.Repeat("n", queue.MaxNotesLen+1)}}, http.StatusUnprocessableEntity},
 		{"ErrRSVPWithoutEvent", "rsvp", "not tied to an event", url.Values{"rsvp": {"yes"}}, http.StatusUnprocessableEntity},
-		{"ErrContactedMissing", "contacted", "choose yes or no", url.Values{"contacted": {""}}, http.StatusUnprocessableEntity},
+		{"ErrContactedMissing", "contacted", "Choose yes or no", url.Values{"contacted": {""}}, http.StatusUnprocessableEntity},
 		{"ErrMethod", "method", "is not one of", url.Values{"method": {"pigeon"}}, http.StatusUnprocessableEntity},
 		{"ErrNoKey", "contact", "is required", url.Values{"idempotency_key": {" "}}, http.StatusUnprocessableEntity},
 		{"ErrCallOfAnotherSupporter", "call_id", "no call to this supporter",

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/supporterbase/callingsessions/queue"
 )
@@ -59,6 +61,27 @@ func errorParts(err error) (field, message string) {
 	return "", queue.ErrorMessage(err)
 }
 
+// sentence is an error's message as a page shows it: a message that goes
+// on from its field's name ("is required", "must be…") gets the field's
+// name in words before it ("Reason is required…"); any other starts with a
+// capital ("Supporter not found in this session"), without the field's
+// name in code ("supporter_id: "), which only the API gives.
+func sentence(field, message string) string {
+	if message == "" {
+		return ""
+	}
+	if field != "" {
+		for _, verb := range []string{"is ", "are ", "must ", "has ", "have "} {
+			if strings.HasPrefix(message, verb) {
+				message = strings.ReplaceAll(field, "_", " ") + " " + message
+				break
+			}
+		}
+	}
+	first, size := utf8.DecodeRuneInString(message)
+	return string(unicode.ToUpper(first)) + message[size:]
+}
+
 // fail answers a request that went wrong: as JSON under /api/, as a page
 // elsewhere, with the status statuses gives err's code. Only internal
 // errors are logged, and their details are never shown. A form that can be
@@ -74,7 +97,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeJSON(w, status, apiError{apiErrorBody{Code: queue.ErrorCode(err), Field: field, Message: message}})
 		return
 	}
-	v := s.view(w, r, "error").Set("Title", http.StatusText(status)).Set("Message", queue.ErrorMessage(err))
+	v := s.view(w, r, "error").Set("Title", http.StatusText(status)).Set("Message", sentence(field, message))
 	v.status = status
 	v.Render()
 }

@@ -47,7 +47,8 @@ func (s *Server) listView(w http.ResponseWriter, r *http.Request, lp listPage, s
 	if queue.ErrorCode(err) == queue.EINVALID {
 		// A search too long: said beside the search box; the rest of the
 		// page still works.
-		return v.Set("SearchError", queue.ErrorMessage(err)), nil
+		_, message := errorParts(err)
+		return v.Set("SearchError", sentence("search", message)), nil
 	}
 	if err != nil {
 		return nil, err

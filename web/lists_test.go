@@ -297,7 +297,7 @@ func TestStartSession(t *testing.T) {
 			`href="/profile"`)
 		pg = b.post(listPath+"/sessions", url.Values{"name": {"Cleo - Everyone"}})
 		wantStatus(t, "start without a mobile", pg, http.StatusUnprocessableEntity)
-		wantBody(t, "start without a mobile", pg, "save a mobile number in Edit My Profile first")
+		wantBody(t, "start without a mobile", pg, "Save a mobile number in Edit My Profile first")
 		if n := len(p.sessionsOf(t, lw.list.ID)); n != 0 {
 			t.Fatalf("%d sessions after a refused start", n)
 		}
@@ -479,7 +479,7 @@ func TestListMembers(t *testing.T) {
 		wantBody(t, "after add again", b.get(listPath), "Grace Hopper is on the list already")
 		pg = b.post(listPath+"/members", url.Values{"supporter": {"+447911129999"}})
 		wantStatus(t, "add nobody", pg, http.StatusUnprocessableEntity)
-		wantBody(t, "add nobody", pg, `id="supporter-error"`, "no supporter of this group")
+		wantBody(t, "add nobody", pg, `id="supporter-error"`, "No supporter of this group")
 	})
 
 	t.Run("AddNew", func(t *testing.T) {
@@ -581,7 +581,7 @@ func TestListImport(t *testing.T) {
 	}
 	pg = b.post(listPath+"/import", url.Values{})
 	wantStatus(t, "no file", pg, http.StatusUnprocessableEntity)
-	wantBody(t, "no file", pg, `id="file-error"`, "choose a CSV file")
+	wantBody(t, "no file", pg, `id="file-error"`, "Choose a CSV file")
 }
 
 // R2.4: the Calling Sessions index, its filters and paging, and its live

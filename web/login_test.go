@@ -57,7 +57,7 @@ func TestLogin(t *testing.T) {
 		b.get("/login")
 		pg := b.post("/login", url.Values{"email": {p.leader.Email}})
 		wantStatus(t, "login without a password", pg, http.StatusUnprocessableEntity)
-		wantBody(t, "login without a password", pg, `id="password-error">is required`, `value="leader@example.org"`)
+		wantBody(t, "login without a password", pg, `id="password-error">Password is required`, `value="leader@example.org"`)
 	})
 }
 
@@ -77,7 +77,7 @@ func TestLoginSameAnswer(t *testing.T) {
 	}
 	wrong, unknown := answer("leader@example.org"), answer("nobody@example.org")
 	wantStatus(t, "wrong password", wrong, http.StatusUnauthorized)
-	wantBody(t, "wrong password", wrong, "email or password is wrong")
+	wantBody(t, "wrong password", wrong, "Email or password is wrong")
 	if unknown.status != wrong.status || unknown.body != wrong.body {
 		t.Fatalf("unknown email: %d\n%s\nwrong password: %d\n%s", unknown.status, unknown.body, wrong.status, wrong.body)
 	}
@@ -102,7 +102,7 @@ func TestLoginThrottled(t *testing.T) {
 		}
 		pg := attempt("192.0.2.200", p.leader.Email, leaderPassword)
 		wantStatus(t, "right password after too many failures", pg, http.StatusTooManyRequests)
-		wantBody(t, "throttled login", pg, "too many failed logins")
+		wantBody(t, "throttled login", pg, "Too many failed logins")
 		if pg.header.Get("Retry-After") == "" {
 			t.Fatal("no Retry-After")
 		}

@@ -22,6 +22,7 @@ func (s *Server) routes() chi.Router {
 	r.Get("/readyz", s.readyz)
 	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(s.metrics, promhttp.HandlerOpts{}))
 	r.Get("/static/{version}/{file}", s.staticFile)
+	r.Get("/favicon.ico", s.favicon)
 
 	r.Group(func(r chi.Router) {
 		r.Use(s.loadWebSession, s.checkCSRF)

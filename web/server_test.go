@@ -55,7 +55,8 @@ func TestHealthAndHome(t *testing.T) {
 		{"/healthz", "ok", 200},
 		{"/readyz", "database: ok", 200},
 		{"/", "<h1>Log in</h1>", 200}, // a visitor is sent to the login page
-		{"/no-such-page", "there is no such page", 404},
+		{"/favicon.ico", "<svg", 200}, // browsers ask for it whatever the layout says
+		{"/no-such-page", "There is no such page", 404},
 		{"/api/v1/no-such-thing", `{"error":{"code":"not_found","message":"there is no such page"}}`, 404},
 		{"/metrics", `callingd_http_request_duration_seconds_count{code="2xx",route="/healthz"} 1`, 200},
 	}

@@ -224,7 +224,7 @@ func TestSessionDashboard(t *testing.T) {
 			d.end(t, leader.ID, queue.OutcomeAnswered)
 		}, []string{
 			`badge-started">Started`, `data-action="resume">Resume calling session</button>`,
-			`<strong>1</strong> of 3 supporters completed`, `<strong>1</strong> supporters available`,
+			`<strong>1</strong> of 3 supporters completed`, `<strong>1</strong> supporter available`,
 			`<dt>Calls attempted</dt><dd>2</dd>`, `<dt>Contacts made</dt><dd>1</dd>`, `<dt>Busy</dt><dd>1</dd>`,
 			`<dt>Talk time</dt><dd>1m 30s</dd>`, `<dt>Not logged</dt><dd>0</dd>`,
 			`stage-idle">Last call`, `Sam2 Supporter`, `Call ended: Busy`, `id="contact-form"`,
@@ -418,7 +418,7 @@ func TestDashboardButtons(t *testing.T) {
 	t.Run("ErrNewCycleNotComplete", func(t *testing.T) {
 		pg := leader.post(d.path+"/cycles", nil)
 		wantStatus(t, "new cycle", pg, http.StatusConflict)
-		wantBody(t, "new cycle", pg, `class="alert alert-error" role="alert">the current cycle still has 1 available supporter`)
+		wantBody(t, "new cycle", pg, `class="alert alert-error" role="alert">The current cycle still has 1 available supporter`)
 	})
 	t.Run("StopIsIdempotent", func(t *testing.T) {
 		for i := range 2 {

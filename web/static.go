@@ -70,3 +70,17 @@ func (s *Server) staticFile(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("ETag", `"`+staticVersion+`"`)
 	http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(body))
 }
+
+// favicon answers /favicon.ico, which browsers ask for whatever the
+// layout's <link rel="icon"> says, with the panel's SVG icon.
+func (s *Server) favicon(w http.ResponseWriter, r *http.Request) {
+	body, err := fs.ReadFile(staticFiles, "icon.svg")
+	if err != nil {
+		s.notFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "image/svg+xml")
+	w.Header().Set("Cache-Control", "public, max-age=604800")
+	w.Header().Set("ETag", `"`+staticVersion+`"`)
+	http.ServeContent(w, r, "icon.svg", time.Time{}, bytes.NewReader(body))
+}

@@ -39,6 +39,30 @@ var templateFuncs = template.FuncMap{
 	"static":     staticURL,
 	"fieldError": fieldError,
 	"field":      newField,
+	"plural":     plural,
+}
+
+// plural is the word for a count, for templates:
+// {{.N}} {{plural .N "supporter" "supporters"}} ("1 supporter",
+// "0 supporters", "2 supporters").
+func plural(n any, one, many string) (string, error) {
+	switch n := n.(type) {
+	case int:
+		if n == 1 {
+			return one, nil
+		}
+	case int64:
+		if n == 1 {
+			return one, nil
+		}
+	case int32:
+		if n == 1 {
+			return one, nil
+		}
+	default:
+		return "", fmt.Errorf("plural: %T is not a count", n)
+	}
+	return many, nil
 }
 
 // view is a page on its way to the browser (miniflux's view.New / Set /
@@ -95,7 +119,7 @@ func (v *view) RenderError(err error) {
 	setRetryAfter(v.w, err)
 	field, message := errorParts(err)
 	v.status = statusOf(err)
-	v.Set("Error", &formError{Field: field, Message: message})
+	v.Set("Error", &formError{Field: field, Message: sentence(field, message)})
 	v.Render()
 }
 

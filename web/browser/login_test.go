@@ -23,8 +23,8 @@ func TestLogin(t *testing.T) {
 		password string
 		wantErr  string // "" for a login that works
 	}{
-		{"WrongPassword", demoAdmin, "not-the-password", "email or password is wrong"},
-		{"UnknownEmail", "nobody@demo.example", demoPassword, "email or password is wrong"},
+		{"WrongPassword", demoAdmin, "not-the-password", "Email or password is wrong"},
+		{"UnknownEmail", "nobody@demo.example", demoPassword, "Email or password is wrong"},
 		{"DemoAdmin", demoAdmin, demoPassword, ""},
 	}
 	for _, tc := range cases {

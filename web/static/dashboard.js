@@ -50,10 +50,23 @@ function keepForm(current, next) {
   return true;
 }
 
+// dropStaleAlert removes the page's success alert once the phone moved on
+// from where it was when the page was drawn: another call, or the leader's
+// line changing state before any call ("Your phone will ring in a
+// moment…" is over once it rang). The alert is for the moment it was set.
+function dropStaleAlert(current, next) {
+  if (next.id !== 'call-info') return;
+  const was = current.dataset;
+  const now = next.dataset;
+  if (was.callId === now.callId && (now.callId !== '0' || was.stage === now.stage)) return;
+  for (const alert of document.querySelectorAll('main > .alert-success')) alert.remove();
+}
+
 function swap(doc) {
   for (const next of doc.querySelectorAll('[data-part][id]')) {
     const current = document.getElementById(next.id);
     if (!current) continue;
+    dropStaleAlert(current, next);
     if (next.id === 'contact-log' && keepForm(current, next)) continue;
     // Opened cycles of the journey stay open.
     for (const d of next.querySelectorAll('details[id]')) {
