@@ -42,7 +42,7 @@ func (s *Server) apiContactHistory(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !u.CanSee(sess) {
-		s.fail(w, r, errSessionHidden)
+		s.fail(w, r, errNoSessionRole)
 		return
 	}
 	versions, err := s.store.ContactHistory(r.Context(), u.OrganisationID, c.ID)

@@ -47,7 +47,7 @@ func (s *Server) visibleSession(r *http.Request) (queue.Session, error) {
 	if err != nil {
 		return queue.Session{}, err
 	}
-	if sess.LeaderID != u.ID && !u.CanView(sess.GroupID) {
+	if !u.CanSee(sess) {
 		return queue.Session{}, errNoSessionRole
 	}
 	return sess, nil

@@ -33,27 +33,14 @@ func viewerSession(u queue.User, sess queue.Session) sheetSession {
 	return sheetSession{Session: sess, CanRun: u.CanRun(sess), IsLeader: sess.LeaderID == u.ID, Timezone: u.Timezone, loc: loc}
 }
 
-// errSessionHidden is a session of the user's organisation in a group where
-// they have no role.
-var errSessionHidden = queue.Errorf(queue.EFORBIDDEN, "you have no role in this session's supporter group")
-
-// loadSheetSession finds the route's session for the current user:
-// ENOTFOUND for another organisation's (R1.1), EFORBIDDEN for one they may
-// not see.
+// loadSheetSession finds the route's session for the current user, as the
+// dashboard does (visibleSession).
 func (s *Server) loadSheetSession(r *http.Request) (sheetSession, error) {
-	id, err := pathID(r, "id")
+	sess, err := s.visibleSession(r)
 	if err != nil {
 		return sheetSession{}, err
 	}
-	u := currentUser(r)
-	sess, err := s.store.Session(r.Context(), u.OrganisationID, id)
-	if err != nil {
-		return sheetSession{}, err
-	}
-	if !u.CanSee(sess) {
-		return sheetSession{}, errSessionHidden
-	}
-	return viewerSession(u, sess), nil
+	return viewerSession(currentUser(r), sess), nil
 }
 
 // loadSheetSupporter finds the route's session and its supporter {sid}:

@@ -126,24 +126,12 @@ func (v *view) RenderError(err error) {
 // Render writes the page. A template that fails answers 500, never half a
 // page. Showing the success alert uses it up.
 func (v *view) Render() {
-	tpl, ok := v.s.pages[v.page]
-	if !ok {
-		v.s.fail(v.w, v.r, queue.Internal("render", fmt.Errorf("no page %q", v.page)))
-		return
-	}
 	ws, loggedIn := webSessionFrom(v.r.Context())
-	v.data["Page"] = v.page
-	v.data["Nonce"] = nonceFrom(v.r.Context())
-	v.data["CSRF"] = v.s.csrfToken(v.w, v.r)
-	v.data["User"] = (*queue.User)(nil)
 	if loggedIn {
-		v.data["User"] = &ws.User
 		v.data["Flash"] = ws.Flash
 		v.data["Nav"] = v.s.navigation(v.r)
 	}
-	var page bytes.Buffer
-	if err := tpl.ExecuteTemplate(&page, "layout", v.data); err != nil {
-		v.renderFailed(err)
+	if !v.execute("layout") {
 		return
 	}
 	if loggedIn && ws.Flash != "" {
@@ -151,11 +139,35 @@ func (v *view) Render() {
 			v.s.log.Warn("clear flash", "err", err) // shown twice at worst
 		}
 	}
+}
+
+// execute renders the page's template name with what every page gets
+// (its name, the CSP nonce, the CSRF token, the user) and writes it, or
+// answers the failure; it reports whether the page was written.
+func (v *view) execute(name string) bool {
+	tpl, ok := v.s.pages[v.page]
+	if !ok {
+		v.s.fail(v.w, v.r, queue.Internal("render", fmt.Errorf("no page %q", v.page)))
+		return false
+	}
+	v.data["Page"] = v.page
+	v.data["Nonce"] = nonceFrom(v.r.Context())
+	v.data["CSRF"] = v.s.csrfToken(v.w, v.r)
+	v.data["User"] = (*queue.User)(nil)
+	if ws, loggedIn := webSessionFrom(v.r.Context()); loggedIn {
+		v.data["User"] = &ws.User
+	}
+	var out bytes.Buffer
+	if err := tpl.ExecuteTemplate(&out, name, v.data); err != nil {
+		v.renderFailed(err)
+		return false
+	}
 	h := v.w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	v.w.WriteHeader(v.status)
-	_, _ = v.w.Write(page.Bytes())
+	_, _ = v.w.Write(out.Bytes())
+	return true
 }
 
 // renderFailed answers a page whose template failed; the error page's own
