@@ -86,7 +86,7 @@ func (s *Server) apiSessionShow(w http.ResponseWriter, r *http.Request) {
 
 // writeDashboardJSON answers with the session's dashboard figures.
 func (s *Server) writeDashboardJSON(w http.ResponseWriter, r *http.Request, sess queue.Session, status int) {
-	st, err := s.store.SessionStats(r.Context(), sess.OrganisationID, sess.ID)
+	st, err := s.sessionStats(r.Context(), sess)
 	if err != nil {
 		s.fail(w, r, err)
 		return

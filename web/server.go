@@ -46,6 +46,7 @@ type Server struct {
 	latency *prometheus.HistogramVec
 	checks  []readyCheck
 	cross   *http.CrossOriginProtection
+	stats   *statsCache // nil without a live hub to drop its entries
 }
 
 // New returns a server over store; metrics are registered on reg, which
@@ -63,6 +64,10 @@ func New(store *queue.Store, log *slog.Logger, reg *prometheus.Registry, opts Op
 		s.fail(w, r, errCrossOrigin)
 	}))
 	reg.MustRegister(s.latency)
+	if opts.Live != nil {
+		s.stats = newStatsCache()
+		opts.Live.OnChange(s.stats.changed)
+	}
 	return s
 }
 

@@ -61,7 +61,7 @@ func (s *Server) loadDashboard(ctx context.Context, u queue.User, sess queue.Ses
 		d.loc = loc
 	}
 	var err error
-	if d.Stats, err = s.store.SessionStats(ctx, sess.OrganisationID, sess.ID); err != nil {
+	if d.Stats, err = s.sessionStats(ctx, sess); err != nil {
 		return nil, err
 	}
 	if d.Journey, err = s.store.Journey(ctx, sess.OrganisationID, sess.ID); err != nil {

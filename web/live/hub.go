@@ -102,6 +102,7 @@ type Hub struct {
 	running   bool
 	done      bool
 	probe     probe
+	watchers  []func(sessionID int64)
 }
 
 // probe is the notification the hub is waiting to hear back.
@@ -240,7 +241,27 @@ func (h *Hub) receive(n queue.Notification) {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.tellWatchers(n.SessionID)
 	h.publish(event{org: n.OrganisationID, session: n.SessionID, kind: n.Kind})
+}
+
+// OnChange has fn told of every change this instance hears, with its
+// session, before any page is: a cache dropped by fn is never read again
+// by the refresh a page makes on the event. After a gap in listening fn
+// is told 0: anything may have changed. fn runs on the listening
+// goroutine with the hub's lock held: it must be quick and must not call
+// the hub. Call OnChange before Run.
+func (h *Hub) OnChange(fn func(sessionID int64)) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.watchers = append(h.watchers, fn)
+}
+
+// tellWatchers calls the OnChange functions. Called with h.mu held.
+func (h *Hub) tellWatchers(sessionID int64) {
+	for _, fn := range h.watchers {
+		fn(sessionID)
+	}
 }
 
 func (h *Hub) heardProbe(nonce int64) {
@@ -277,6 +298,7 @@ func (h *Hub) setListening() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.listening = true
+	h.tellWatchers(0)
 	h.publish(event{kind: kindResync})
 	h.log.Info("live updates: listening for changes", "clients", h.count)
 }
