@@ -13,7 +13,7 @@ import (
 // is guarded by crossOrigin and checkCSRF on the way.
 func (s *Server) routes() chi.Router {
 	r := chi.NewRouter()
-	r.Use(middleware.Recoverer, s.observe, s.secureHeaders, s.crossOrigin, limitBody, s.dropStatsOnChange)
+	r.Use(middleware.Recoverer, s.observe, s.secureHeaders, s.crossOrigin, limitBody, s.dropReadsOnChange)
 	r.NotFound(s.notFound)
 	r.MethodNotAllowed(s.methodNotAllowed)
 

@@ -46,7 +46,7 @@ type Server struct {
 	latency *prometheus.HistogramVec
 	checks  []readyCheck
 	cross   *http.CrossOriginProtection
-	stats   *statsCache // nil without a live hub to drop its entries
+	reads   *sessionReads // nil without a live hub to drop their entries
 }
 
 // New returns a server over store; metrics are registered on reg, which
@@ -65,8 +65,8 @@ func New(store *queue.Store, log *slog.Logger, reg *prometheus.Registry, opts Op
 	}))
 	reg.MustRegister(s.latency)
 	if opts.Live != nil {
-		s.stats = newStatsCache()
-		opts.Live.OnChange(s.stats.changed)
+		s.reads = newSessionReads()
+		opts.Live.OnChange(s.reads.changed)
 	}
 	return s
 }

@@ -64,10 +64,10 @@ func (s *Server) loadDashboard(ctx context.Context, u queue.User, sess queue.Ses
 	if d.Stats, err = s.sessionStats(ctx, sess); err != nil {
 		return nil, err
 	}
-	if d.Journey, err = s.store.Journey(ctx, sess.OrganisationID, sess.ID); err != nil {
+	if d.Journey, err = s.journey(ctx, sess); err != nil {
 		return nil, err
 	}
-	if d.Call, err = s.store.CurrentCall(ctx, sess.OrganisationID, sess.ID); err != nil {
+	if d.Call, err = s.currentCall(ctx, sess); err != nil {
 		return nil, err
 	}
 	if d.IsLeader {

@@ -26,11 +26,11 @@ func (r *statsReader) read(context.Context) (queue.SessionStats, error) {
 	return queue.SessionStats{SessionID: n}, nil
 }
 
-func TestStatsCache(t *testing.T) {
+func TestSessionCache(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	type step struct {
-		do        func(c *statsCache, clock *time.Time, r *statsReader)
+		do        func(c *sessionCache[queue.SessionStats], clock *time.Time, r *statsReader)
 		wantReads int64 // reads so far, after a get that follows the step
 	}
 	cases := []struct {
@@ -38,38 +38,42 @@ func TestStatsCache(t *testing.T) {
 		steps []step
 	}{
 		{"FreshFiguresAreKept", []step{
-			{func(*statsCache, *time.Time, *statsReader) {}, 1},
-			{func(*statsCache, *time.Time, *statsReader) {}, 1},
+			{func(*sessionCache[queue.SessionStats], *time.Time, *statsReader) {}, 1},
+			{func(*sessionCache[queue.SessionStats], *time.Time, *statsReader) {}, 1},
 		}},
 		{"AChangeDropsThem", []step{
-			{func(*statsCache, *time.Time, *statsReader) {}, 1},
-			{func(c *statsCache, _ *time.Time, _ *statsReader) { c.changed(7) }, 2},
+			{func(*sessionCache[queue.SessionStats], *time.Time, *statsReader) {}, 1},
+			{func(c *sessionCache[queue.SessionStats], _ *time.Time, _ *statsReader) { c.changed(7) }, 2},
 		}},
 		{"AnotherSessionsChangeDoesNot", []step{
-			{func(*statsCache, *time.Time, *statsReader) {}, 1},
-			{func(c *statsCache, _ *time.Time, _ *statsReader) { c.changed(8) }, 1},
+			{func(*sessionCache[queue.SessionStats], *time.Time, *statsReader) {}, 1},
+			{func(c *sessionCache[queue.SessionStats], _ *time.Time, _ *statsReader) { c.changed(8) }, 1},
 		}},
 		{"AGapDropsEverything", []step{
-			{func(*statsCache, *time.Time, *statsReader) {}, 1},
-			{func(c *statsCache, _ *time.Time, _ *statsReader) { c.changed(0) }, 2},
+			{func(*sessionCache[queue.SessionStats], *time.Time, *statsReader) {}, 1},
+			{func(c *sessionCache[queue.SessionStats], _ *time.Time, _ *statsReader) { c.changed(0) }, 2},
 		}},
 		{"TimeEndsThem", []step{
-			{func(*statsCache, *time.Time, *statsReader) {}, 1},
-			{func(_ *statsCache, clock *time.Time, _ *statsReader) { *clock = clock.Add(statsTTL) }, 2},
+			{func(*sessionCache[queue.SessionStats], *time.Time, *statsReader) {}, 1},
+			{func(_ *sessionCache[queue.SessionStats], clock *time.Time, _ *statsReader) {
+				*clock = clock.Add(cacheTTL)
+			}, 2},
 		}},
 		// A read that a change overlapped is answered but never kept: the
 		// next get reads again.
 		{"AReadOverlappedByAChangeIsNotKept", []step{
-			{func(c *statsCache, _ *time.Time, r *statsReader) { r.during = func() { c.changed(7) } }, 1},
-			{func(_ *statsCache, _ *time.Time, r *statsReader) { r.during = nil }, 2},
-			{func(*statsCache, *time.Time, *statsReader) {}, 2},
+			{func(c *sessionCache[queue.SessionStats], _ *time.Time, r *statsReader) {
+				r.during = func() { c.changed(7) }
+			}, 1},
+			{func(_ *sessionCache[queue.SessionStats], _ *time.Time, r *statsReader) { r.during = nil }, 2},
+			{func(*sessionCache[queue.SessionStats], *time.Time, *statsReader) {}, 2},
 		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			clock := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
-			c := newStatsCache()
+			c := newSessionCache[queue.SessionStats]()
 			c.now = func() time.Time { return clock }
 			r := &statsReader{}
 			for i, st := range tc.steps {
@@ -86,9 +90,9 @@ func TestStatsCache(t *testing.T) {
 }
 
 // Many pages opening one session's dashboard at once cost one read.
-func TestStatsCacheSharesConcurrentReads(t *testing.T) {
+func TestSessionCacheSharesConcurrentReads(t *testing.T) {
 	t.Parallel()
-	c := newStatsCache()
+	c := newSessionCache[queue.SessionStats]()
 	release := make(chan struct{})
 	var reads atomic.Int64
 	read := func(context.Context) (queue.SessionStats, error) {
@@ -113,9 +117,9 @@ func TestStatsCacheSharesConcurrentReads(t *testing.T) {
 }
 
 // A failed read is not kept.
-func TestStatsCacheKeepsNoError(t *testing.T) {
+func TestSessionCacheKeepsNoError(t *testing.T) {
 	t.Parallel()
-	c := newStatsCache()
+	c := newSessionCache[queue.SessionStats]()
 	fail := errors.New("database away")
 	if _, err := c.get(context.Background(), 7, func(context.Context) (queue.SessionStats, error) {
 		return queue.SessionStats{}, fail
