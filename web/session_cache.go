@@ -121,18 +121,20 @@ func (c *sessionCache[T]) dropOld() {
 // sessionReads are the reads of a session the dashboard makes on every
 // load and live refresh, each cached between the session's changes.
 type sessionReads struct {
+	session *sessionCache[queue.Session]
 	stats   *sessionCache[queue.SessionStats]
 	journey *sessionCache[[]queue.CycleStats]
 	call    *sessionCache[queue.CurrentCall]
 }
 
 func newSessionReads() *sessionReads {
-	return &sessionReads{stats: newSessionCache[queue.SessionStats](),
+	return &sessionReads{session: newSessionCache[queue.Session](), stats: newSessionCache[queue.SessionStats](),
 		journey: newSessionCache[[]queue.CycleStats](), call: newSessionCache[queue.CurrentCall]()}
 }
 
 // changed drops a session's reads; 0 drops everyone's.
 func (sr *sessionReads) changed(sessionID int64) {
+	sr.session.changed(sessionID)
 	sr.stats.changed(sessionID)
 	sr.journey.changed(sessionID)
 	sr.call.changed(sessionID)
@@ -145,6 +147,17 @@ func cached[T any](ctx context.Context, s *Server, pick func(*sessionReads) *ses
 		return read(ctx)
 	}
 	return pick(s.reads).get(ctx, sessionID, read)
+}
+
+// session returns the organisation's session id with its status (R2.5):
+// ENOTFOUND for another organisation's (R1.1), which is never cached.
+func (s *Server) session(ctx context.Context, orgID, id int64) (queue.Session, error) {
+	sess, err := cached(ctx, s, func(sr *sessionReads) *sessionCache[queue.Session] { return sr.session }, id,
+		func(ctx context.Context) (queue.Session, error) { return s.store.Session(ctx, orgID, id) })
+	if err == nil && sess.OrganisationID != orgID {
+		return queue.Session{}, queue.Errorf(queue.ENOTFOUND, "session not found")
+	}
+	return sess, err
 }
 
 // sessionStats returns the dashboard figures of sess (R3.1-R3.3).

@@ -43,7 +43,7 @@ func (s *Server) visibleSession(r *http.Request) (queue.Session, error) {
 		return queue.Session{}, err
 	}
 	u := currentUser(r)
-	sess, err := s.store.Session(r.Context(), u.OrganisationID, id)
+	sess, err := s.session(r.Context(), u.OrganisationID, id)
 	if err != nil {
 		return queue.Session{}, err
 	}

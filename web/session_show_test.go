@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"github.com/supporterbase/callingsessions/web/live"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -498,4 +499,31 @@ func dashboardPages(t *testing.T) map[string]func() page {
 		"session dashboard form err": func() page { return b.post(d.path+"/contacts", bad) },
 		"session dashboard conflict": func() page { return b.post(d.path+"/cycles", nil) },
 	}
+}
+
+// idleListener is a live hub's database that never says anything: the
+// caches it keeps honest are then dropped only by requests and time.
+type idleListener struct{}
+
+func (idleListener) Listen(ctx context.Context, _ func(queue.Notification)) error {
+	<-ctx.Done()
+	return nil
+}
+
+// TestDashboardCacheKeepsOrganisationsApart: a session cached by its own
+// organisation's visit is still a 404 to another organisation (R1.1), and
+// the leader's own change shows on the page it is sent back to.
+func TestDashboardCacheKeepsOrganisationsApart(t *testing.T) {
+	t.Parallel()
+	hub := live.New(idleListener{}, slog.New(slog.DiscardHandler), live.Config{})
+	d := newDashboard(t, web.Options{Live: hub}, 1, false)
+	leader := d.as(t, d.leader)
+	wantStatus(t, "leader's dashboard", leader.get(d.path), http.StatusOK)
+	b := d.browser(t)
+	b.logIn(d.stranger.Email, leaderPassword)
+	for _, path := range []string{d.path, d.path + "/parts", "/api/v1" + d.path} {
+		wantStatus(t, "stranger GET "+path, b.get(path), http.StatusNotFound)
+	}
+	wantStatus(t, "Start", leader.post(d.path+"/phone", nil), http.StatusSeeOther)
+	wantBody(t, "after Start", leader.get(d.path), `id="stop-calling"`)
 }
