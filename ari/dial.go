@@ -11,9 +11,13 @@ import (
 	"time"
 )
 
-// e164 is a number as the trunk takes it: "+", a non-zero country code
-// digit, 8 to 15 digits in all.
-var e164 = regexp.MustCompile(`^\+[1-9][0-9]{7,14}$`)
+// e164 is the shape of a number the trunk takes: "+", a non-zero country
+// code digit, 6 to 15 digits in all, as the schema stores them. Whether the
+// number exists is not the adapter's to say: the call flow asks
+// libphonenumber (queue.CheckDestination) before dialling, and a stricter
+// check here refused real numbers it accepts (Niue's +6834002 has 7
+// digits), which then failed as calls instead of being refused (issue 12).
+var e164 = regexp.MustCompile(`^\+[1-9][0-9]{5,14}$`)
 
 const (
 	// stasisStartTimeout bounds the wait for a new leg's StasisStart when
@@ -86,9 +90,9 @@ func (c *Client) endpoint(req DialRequest) (string, error) {
 	case req.ChannelID == "":
 		return invalid("ChannelID", "required")
 	case !e164.MatchString(req.Number):
-		return invalid("Number", "%q is not an E.164 number (+ and 8 to 15 digits)", req.Number)
+		return invalid("Number", "%q is not an E.164 number (+ and 6 to 15 digits)", req.Number)
 	case req.CallerID != "" && !e164.MatchString(req.CallerID):
-		return invalid("CallerID", "%q is not an E.164 number (+ and 8 to 15 digits)", req.CallerID)
+		return invalid("CallerID", "%q is not an E.164 number (+ and 6 to 15 digits)", req.CallerID)
 	case len(req.CallerName) > maxCallerNameLen || strings.ContainsAny(req.CallerName, "\"<>\r\n"):
 		return invalid("CallerName", "%q is not a caller name (up to %d characters, no quotes or angle brackets)", req.CallerName, maxCallerNameLen)
 	case req.Timeout < 0:

@@ -237,6 +237,20 @@ func TestDialRetries409(t *testing.T) {
 	}
 }
 
+// A short numbering plan's number is dialled: Niue's have 7 digits with
+// the country code (libphonenumber calls +6834002 valid, and the call flow
+// asks it first).
+func TestDialShortNumberingPlan(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	m := NewMailbox(0)
+	e.c.Route("niue", m)
+	if err := e.c.Dial(context.Background(), DialRequest{ChannelID: "niue", Number: "+6834002", CallerID: "+6834003"}); err != nil {
+		t.Fatal(err)
+	}
+	e.next(t, m, LegAnswered)
+}
+
 func TestDialInvalid(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
