@@ -43,8 +43,9 @@ type Config struct {
 	Driver string
 	// Node names the Asterisk the calls go through, kept on call records.
 	Node string
-	// Lease is how long a phone is this instance's without renewal (on
-	// Clock); it is renewed, and other instances' expired leases looked
+	// Lease is how long a phone is this instance's without renewal, in
+	// the database's time (never this instance's clock, which may run
+	// ahead); it is renewed, and other instances' expired leases looked
 	// for, every RenewEvery (wall time; Lease/3 by default).
 	Lease        time.Duration
 	RenewEvery   time.Duration

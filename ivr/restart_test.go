@@ -103,8 +103,7 @@ func TestTakeover(t *testing.T) {
 	r.bridged(r.phone(0))
 	stopA()
 
-	b, _ := r.engine("b", r.connect())
-	r.clock.Advance(31 * time.Second) // a's lease runs out
+	b, _ := r.engine("b", r.connect()) // a's lease runs out in the database's time
 	// b is connected to the same Asterisk application: it adopts the call.
 	r.wait("b drives the session", func() bool { return b.Driving(sess.ID) })
 	r.press("*")

@@ -135,7 +135,9 @@ func (r *rig) startEngine(driver string, tel *ari.Client) (stop func()) {
 // engine runs an engine named driver until stopped (or the test ends).
 func (r *rig) engine(driver string, tel *ari.Client) (e *ivr.Engine, stop func()) {
 	r.t.Helper()
-	e, err := ivr.New(r.store, tel, ivr.Config{Driver: driver, Clock: simClock{r.clock}, Lease: 30 * time.Second,
+	// Leases are the database's time (queue.TakePhones): a short one lets a
+	// takeover happen within a test's wait.
+	e, err := ivr.New(r.store, tel, ivr.Config{Driver: driver, Clock: simClock{r.clock}, Lease: 2 * time.Second,
 		RenewEvery: 100 * time.Millisecond, Registerer: prometheus.NewRegistry(),
 		Logger: slog.New(slog.NewTextHandler(testWriter{r.t}, &slog.HandlerOptions{Level: slog.LevelDebug})).With("engine", driver)})
 	if err != nil {

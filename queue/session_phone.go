@@ -119,26 +119,32 @@ func (s *Store) PhoneWanted(ctx context.Context, orgID, sessionID int64) (PhoneR
 // driving (a restarted instance keeps its name and finds its calls);
 // driving lists the sessions it drives already, which never fill the
 // answer. SKIP LOCKED: instances taking at once get different ones.
+//
+// Leases are the database's time (now() + lease, compared in SQL), never an
+// instance's clock: an instance whose clock ran ahead would otherwise see
+// live leases as ended, take over sessions another instance drives and
+// ring a leader again mid-call (issue 12). Tests expire leases by waiting
+// out a short one.
 func (s *Store) TakePhones(ctx context.Context, driver string, lease time.Duration, limit int, driving []int64) ([]PhoneRequest, error) {
 	if err := checkDriver(driver, lease); err != nil {
 		return nil, err
 	}
-	now := s.clock.Now()
 	rows, _ := s.pool.Query(ctx, `
 		WITH free AS (
 			SELECT session_id, driver AS previous FROM session_phones
-			WHERE (driver IS NULL OR driver = $1 OR lease_until < $2) AND session_id <> ALL (coalesce($5::bigint[], '{}'))
-			ORDER BY requested_at LIMIT $4
+			WHERE (driver IS NULL OR driver = $1 OR lease_until < now()) AND session_id <> ALL (coalesce($4::bigint[], '{}'))
+			ORDER BY requested_at LIMIT $3
 			FOR UPDATE SKIP LOCKED
 		)
-		UPDATE session_phones p SET driver = $1, lease_until = $3
+		UPDATE session_phones p SET driver = $1, lease_until = now() + $2::interval
 		FROM free WHERE p.session_id = free.session_id
-		RETURNING `+phoneRequestColumns+`, coalesce(nullif(free.previous, $1), '')`, driver, now, now.Add(lease), limit, driving)
+		RETURNING `+phoneRequestColumns+`, coalesce(nullif(free.previous, $1), '')`, driver, lease, limit, driving)
 	ps, err := scanPhoneRequests(rows)
 	return ps, Internal("take phones", err)
 }
 
-// RenewPhones extends driver's leases and returns the sessions it still
+// RenewPhones extends driver's leases (in the database's time, as
+// TakePhones) and returns the sessions it still
 // drives. A session missing from the answer is no longer driver's: its
 // phone was hung up in the panel, or another instance took it over after
 // the lease ran out; driver must stop driving it.
@@ -146,8 +152,8 @@ func (s *Store) RenewPhones(ctx context.Context, driver string, lease time.Durat
 	if err := checkDriver(driver, lease); err != nil {
 		return nil, err
 	}
-	rows, _ := s.pool.Query(ctx, `UPDATE session_phones SET lease_until = $2
-		WHERE driver = $1 RETURNING session_id`, driver, s.clock.Now().Add(lease))
+	rows, _ := s.pool.Query(ctx, `UPDATE session_phones SET lease_until = now() + $2::interval
+		WHERE driver = $1 RETURNING session_id`, driver, lease)
 	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
 	return ids, Internal("renew phones", err)
 }
