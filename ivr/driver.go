@@ -76,7 +76,7 @@ func (d *driver) ringLeader(ctx context.Context) error {
 		d.log.Error("dialling the leader failed", "err", err, "channel_id", c.leader.channel)
 		d.exec(ctx, []command{
 			{kind: recordEnded, callID: c.leader.callID, outcome: queue.OutcomeFailed, causeText: "could not dial: " + err.Error()},
-			{kind: phoneDone, pauseReason: "Your mobile could not be rung: " + err.Error()}})
+			{kind: phoneDone, pauseReason: notRung(err)}})
 		c.state = done
 		d.e.tel.Unroute(c.leader.channel)
 		d.e.tel.Unroute(c.bridge)

@@ -276,8 +276,7 @@ func (e *Engine) start(ctx context.Context, p queue.PhoneRequest) error {
 	org, leader, err := e.people(ctx, p)
 	if err != nil {
 		// Nobody can be rung: give the request up rather than retry it forever.
-		return errors.Join(err, e.store.PhoneDone(ctx, p.OrganisationID, p.SessionID, e.cfg.Driver,
-			"Your phone could not be rung: "+queue.ErrorMessage(err)))
+		return errors.Join(err, e.store.PhoneDone(ctx, p.OrganisationID, p.SessionID, e.cfg.Driver, notRung(err)))
 	}
 	rec, err := e.store.StartLeaderCall(ctx, p.OrganisationID, p.SessionID)
 	if queue.ErrorCode(err) == queue.ECONFLICT {
@@ -332,6 +331,11 @@ func (e *Engine) people(ctx context.Context, p queue.PhoneRequest) (queue.Organi
 	}
 	return org, leader, err
 }
+
+// notRung is the pause reason of a session whose leader's phone could not
+// be rung: the queue's message for the user, never an internal error's text
+// (which may be long and says nothing to a leader).
+func notRung(err error) string { return "Your phone could not be rung: " + queue.ErrorMessage(err) }
 
 // SystemClock is the wall clock.
 type SystemClock struct{}

@@ -131,23 +131,22 @@ func (e *Engine) adoptOrEnd(ctx context.Context, calls []queue.CallRecord, inApp
 }
 
 // rememberLast gives an adopted call in wrap-up the supporter its keys
-// apply to (R4.3): the last one dialled since the leader answered, read
-// from the call records, and whether the call was logged already. Without
-// it 1, 2 and 9 would dial the next supporter and log nothing.
+// apply to (R4.3) and whether that call was logged already: the current
+// call card's (queue.CurrentCall), the last supporter dialled since the
+// leader answered. Without it 1, 2 and 9 would dial the next supporter and
+// log nothing.
 func (e *Engine) rememberLast(ctx context.Context, c *Call, orgID int64) {
-	last, ok, err := e.store.LastSupporterCall(ctx, orgID, c.leader.callID)
-	if err != nil || !ok {
-		if err != nil {
-			e.log.Warn("reconcile: the last supporter of an adopted call", "session_id", c.SessionID, "err", err)
-		}
+	cc, err := e.store.CurrentCall(ctx, orgID, c.SessionID)
+	if err != nil {
+		e.log.Warn("reconcile: the last supporter of an adopted call", "session_id", c.SessionID, "err", err)
 		return
 	}
-	_, logged, err := e.store.ContactForCall(ctx, orgID, last.ID)
-	if err != nil {
-		e.log.Warn("reconcile: the last supporter's contact", "call_id", last.ID, "err", err)
+	if cc.Leader == nil || cc.Leader.ID != c.leader.callID || cc.Call == nil {
+		return
 	}
+	last := cc.Call
 	c.last = &leg{callID: last.ID, channel: last.ChannelID, supporterID: last.SupporterID, answered: last.AnsweredAt != nil}
-	c.logged = logged
+	c.logged = cc.Contact != nil
 }
 
 // adoptCall rebuilds a Call from records whose leader leg is still up: in

@@ -96,23 +96,6 @@ func (s *Store) Call(ctx context.Context, orgID, callID int64) (CallRecord, erro
 	return c, Internal("find call", notFound(err, "call"))
 }
 
-// LastSupporterCall returns the supporter leg most recently dialled in the
-// phone call whose leader leg is leaderCallID: the one the leader's
-// wrap-up keys apply to (R4.3), for a server that adopts the call after a
-// restart. ok is false when no supporter was dialled since the leader
-// answered.
-func (s *Store) LastSupporterCall(ctx context.Context, orgID, leaderCallID int64) (c CallRecord, ok bool, err error) {
-	c, err = scanCall(s.pool.QueryRow(ctx, `SELECT `+callColumns+` FROM call_records c
-		JOIN call_records leader ON leader.organisation_id = c.organisation_id AND leader.session_id = c.session_id
-		WHERE leader.organisation_id = $1 AND leader.id = $2 AND leader.leg = 'leader'
-			AND c.leg = 'supporter' AND c.originated_at >= leader.answered_at
-		ORDER BY c.id DESC LIMIT 1`, orgID, leaderCallID))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return CallRecord{}, false, nil
-	}
-	return c, err == nil, Internal("last supporter call", err)
-}
-
 // StartLeaderCall records the leg that rings the leader's mobile (R4.1).
 // ECONFLICT if the session's leader leg is already live: a second Start
 // while the leader's phone rings or talks does nothing.

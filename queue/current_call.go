@@ -77,7 +77,8 @@ func (st CallStage) Live() bool { return st != StageIdle && st != StagePhoneRequ
 // leg dialled since it was answered. The live leader leg is found by its
 // unique partial index; an ended one by the session's index, newest cycle
 // first. A supporter leg of this phone call has a later id than its leader
-// leg and was originated once the leader answered (as LastSupporterCall).
+// leg and was originated once the leader answered. The ivr finds whom an
+// adopted call's wrap-up keys log by this rule too.
 const currentLegs = `
 	SELECT EXISTS (SELECT FROM session_phones p WHERE p.session_id = s.id),
 		leader.id, call.id, call.supporter_id

@@ -56,10 +56,7 @@ func (s *Server) visibleSession(r *http.Request) (queue.Session, error) {
 // loadDashboard reads the dashboard of sess for user u.
 func (s *Server) loadDashboard(ctx context.Context, u queue.User, sess queue.Session) (*sessionDashboard, error) {
 	d := &sessionDashboard{Session: sess, IsLeader: sess.LeaderID == u.ID,
-		CanRun: sess.LeaderID == u.ID || u.CanLead(sess.GroupID), viewer: u, loc: time.UTC}
-	if loc, err := time.LoadLocation(u.Timezone); err == nil {
-		d.loc = loc
-	}
+		CanRun: u.CanRun(sess), viewer: u, loc: viewerLocation(u)}
 	var err error
 	if d.Stats, err = s.sessionStats(ctx, sess); err != nil {
 		return nil, err

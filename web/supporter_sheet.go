@@ -26,11 +26,17 @@ type sheetSession struct {
 
 // viewerSession is sess as u sees it.
 func viewerSession(u queue.User, sess queue.Session) sheetSession {
-	loc, err := time.LoadLocation(u.Timezone)
-	if err != nil {
-		loc = time.UTC
+	return sheetSession{Session: sess, CanRun: u.CanRun(sess), IsLeader: sess.LeaderID == u.ID, Timezone: u.Timezone,
+		loc: viewerLocation(u)}
+}
+
+// viewerLocation is the timezone the user reads times in, UTC when theirs
+// cannot be loaded.
+func viewerLocation(u queue.User) *time.Location {
+	if loc, err := time.LoadLocation(u.Timezone); err == nil {
+		return loc
 	}
-	return sheetSession{Session: sess, CanRun: u.CanRun(sess), IsLeader: sess.LeaderID == u.ID, Timezone: u.Timezone, loc: loc}
+	return time.UTC
 }
 
 // loadSheetSession finds the route's session for the current user, as the
