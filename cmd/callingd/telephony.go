@@ -21,6 +21,7 @@ import (
 type telephonyFlags struct {
 	url, username, password, application, dialString *string
 	instance                                         *string
+	lease                                            *string
 	simulate                                         *bool
 }
 
@@ -39,6 +40,8 @@ func addTelephonyFlags(env *environment, fs *flag.FlagSet) telephonyFlags {
 			"endpoint for outbound legs, {number} replaced by the E.164 number (env CALLINGD_ARI_DIAL_STRING)"),
 		instance: fs.String("instance", envOr(env, "CALLINGD_INSTANCE", host),
 			"this instance's name in call leases; keep it across restarts so calls are adopted (env CALLINGD_INSTANCE)"),
+		lease: fs.String("lease", envOr(env, "CALLINGD_LEASE", "30s"),
+			"how long this instance's sessions are its own without renewal (renewed every third of it); another instance takes over a session within this time of this one dying (env CALLINGD_LEASE)"),
 		simulate: fs.Bool("simulate", envOr(env, "CALLINGD_SIMULATE", "") == "true",
 			"use the built-in ARI simulator as the phone network, for demos (env CALLINGD_SIMULATE=true)"),
 	}
@@ -95,7 +98,12 @@ func startTelephony(ctx context.Context, env *environment, f telephonyFlags, sto
 		return nil, queue.FieldErrorf("ari-url", "%v", err)
 	}
 	t.client = client
-	t.engine, err = ivr.New(store, client, ivr.Config{Driver: *f.instance, Node: url,
+	lease, err := time.ParseDuration(*f.lease)
+	if err != nil || lease < time.Second {
+		t.close()
+		return nil, queue.FieldErrorf("lease", "must be a duration of at least 1s such as 30s, not %q", *f.lease)
+	}
+	t.engine, err = ivr.New(store, client, ivr.Config{Driver: *f.instance, Node: url, Lease: lease,
 		Logger: log.With("part", "ivr"), Registerer: reg})
 	if err != nil {
 		t.close()
