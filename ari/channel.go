@@ -30,3 +30,18 @@ func (c *Client) Hangup(ctx context.Context, channelID string, cause HangupCause
 	}
 	return err
 }
+
+// ChannelState is a leg's state as Asterisk has it now ("Up", "Ringing",
+// "Down", ...). ErrNotFound if the leg is gone. The call flow asks after it
+// lost events of the leg (a full mailbox), to learn what it missed.
+func (c *Client) ChannelState(ctx context.Context, channelID string) (string, error) {
+	var state string
+	err := c.call(ctx, http.MethodGet, "channel_get", channelID, func() error {
+		data, err := c.rest.Channel().Data(channelKey(channelID))
+		if err == nil {
+			state = data.State
+		}
+		return err
+	})
+	return state, err
+}

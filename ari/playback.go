@@ -32,3 +32,16 @@ func (c *Client) StopPlayback(ctx context.Context, playbackID string) error {
 	}
 	return err
 }
+
+// PlaybackPlaying reports whether a playback is still playing (false once
+// it finished or was stopped). The call flow asks after it lost events.
+func (c *Client) PlaybackPlaying(ctx context.Context, playbackID string) (bool, error) {
+	err := c.call(ctx, http.MethodGet, "playback_get", playbackID, func() error {
+		_, err := c.rest.Playback().Data(ariv5.NewKey(ariv5.PlaybackKey, playbackID))
+		return err
+	})
+	if isNotFound(err) {
+		return false, nil
+	}
+	return err == nil, err
+}

@@ -42,6 +42,11 @@ type Telephony interface {
 	// Application lists the channels and bridges Asterisk holds for our
 	// application, for reconciliation after a restart or reconnect.
 	Application(ctx context.Context) (AppState, error)
+	// ChannelState is a leg's state now ("Up", "Ringing", ...);
+	// ErrNotFound once it is gone.
+	ChannelState(ctx context.Context, channelID string) (string, error)
+	// PlaybackPlaying reports whether a playback still plays.
+	PlaybackPlaying(ctx context.Context, playbackID string) (bool, error)
 }
 
 // DialRequest is a new outbound leg.

@@ -109,6 +109,8 @@ func (c *Call) handle(ev event) []command {
 		}
 	case confirmTimeout:
 		return c.onConfirmTimeout()
+	case audit:
+		return c.onAudit(ev.records)
 	}
 	return nil
 }

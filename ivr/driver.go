@@ -22,9 +22,28 @@ type driver struct {
 	leader  queue.User
 	log     *slog.Logger
 	mailbox *ari.Mailbox
-	inbox   chan event // from the engine and timers
-	timer   Timer      // the supporter's maximum call duration
-	confirm Timer      // the leader's time to press a key after answering
+	inbox   *inbox // from the engine, timers and retries
+	timer   Timer  // the supporter's maximum call duration
+	confirm Timer  // the leader's time to press a key after answering
+
+	// ringFirst: the driver's first step is to ring the leader (a new
+	// phone call), on its own goroutine, so a slow Asterisk holds up only
+	// this session. startup is what an adopted call runs first.
+	ringFirst bool
+	startup   []command
+	// launchedAt is when the engine started the driver (wall time): a lease
+	// renewal that began before it knows nothing of its session.
+	launchedAt time.Time
+
+	// writes that failed and must still happen (a record's end, a contact),
+	// tried again with backoff until they succeed; retrying is set while a
+	// retry is scheduled.
+	writes   []pendingWrite
+	retrying bool
+	// dropped is how many of the mailbox's events were dropped, as last
+	// seen: more means events were lost and Asterisk is asked how the
+	// legs are.
+	dropped int64
 
 	// dialledAt is when each leg was dialled (wall time), so reconciliation
 	// does not take a leg dialled after its snapshot for a lost one.
@@ -44,7 +63,7 @@ type driver struct {
 func (e *Engine) newDriver(org queue.Organisation, leader queue.User, call *Call) *driver {
 	d := &driver{e: e, call: call, org: org, leader: leader,
 		log:     e.log.With("session_id", call.SessionID, "org_id", org.ID),
-		mailbox: ari.NewMailbox(e.cfg.MailboxLimit), inbox: make(chan event, 8),
+		mailbox: ari.NewMailbox(e.cfg.MailboxLimit), inbox: newInbox(),
 		firstDial: true, dialledAt: map[string]time.Time{}}
 	call.confirm = org.ConfirmLeader
 	call.ringback = ringbackIn(org.ToneZone)
@@ -52,56 +71,73 @@ func (e *Engine) newDriver(org queue.Organisation, leader queue.User, call *Call
 	return d
 }
 
-// send hands the driver an event from outside its goroutine; never blocks.
-func (d *driver) send(ev event) {
-	select {
-	case d.inbox <- ev:
-	default:
-		d.log.Warn("driver inbox full; event dropped", "kind", ev.kind)
-	}
-}
+// send hands the driver an event from outside its goroutine; it never
+// blocks and never drops the event.
+func (d *driver) send(ev event) { d.inbox.put(ev) }
 
-// ringLeader records the leader's leg and dials their mobile (R4.1).
-func (d *driver) ringLeader(ctx context.Context) error {
+// ringLeader records the leader's leg and dials their mobile (R4.1). When
+// that fails the leader's record ends and the session pauses, saying why.
+func (d *driver) ringLeader(ctx context.Context) {
 	c := d.call
-	if err := d.e.store.SetCallChannel(ctx, d.org.ID, c.leader.callID, c.leader.channel, d.e.cfg.Node); err != nil {
-		return err
-	}
 	d.e.tel.Route(c.leader.channel, d.mailbox)
 	d.e.tel.Route(c.bridge, d.mailbox)
 	d.dialledAt[c.leader.channel] = time.Now()
-	err := d.e.tel.Dial(ctx, ari.DialRequest{ChannelID: c.leader.channel, Number: d.leader.Mobile,
-		CallerID: d.org.CallerID, CallerName: d.org.CallerName, Timeout: d.org.RingTimeout})
-	if err != nil {
-		d.log.Error("dialling the leader failed", "err", err, "channel_id", c.leader.channel)
-		d.exec(ctx, []command{
-			{kind: recordEnded, callID: c.leader.callID, outcome: queue.OutcomeFailed, causeText: "could not dial: " + err.Error()},
-			{kind: phoneDone, pauseReason: notRung(err)}})
-		c.state = done
-		d.e.tel.Unroute(c.leader.channel)
-		d.e.tel.Unroute(c.bridge)
+	err := d.e.store.SetCallChannel(ctx, d.org.ID, c.leader.callID, c.leader.channel, d.e.cfg.Node)
+	if err == nil {
+		err = d.e.tel.Dial(ctx, ari.DialRequest{ChannelID: c.leader.channel, Number: d.leader.Mobile,
+			CallerID: d.org.CallerID, CallerName: d.org.CallerName, Timeout: d.org.RingTimeout})
 	}
-	return nil
+	if err == nil || ctx.Err() != nil {
+		return
+	}
+	d.log.Error("dialling the leader failed", "err", err, "channel_id", c.leader.channel)
+	d.exec(ctx, []command{
+		{kind: recordEnded, callID: c.leader.callID, outcome: queue.OutcomeFailed, causeText: "could not dial: " + err.Error()},
+		{kind: phoneDone, pauseReason: notRung(err)}})
+	c.state = done
 }
 
-// run drives the call until it is done or ctx ends. When ctx ends (the
-// server stops) the calls are left to the next instance, which adopts them
-// (R10.5).
-func (d *driver) run(ctx context.Context) {
-	for !d.call.Done() {
+// run drives the call until it is done and every write it made has
+// reached the database, or ctx ends. When ctx ends (the server stops) the
+// calls are left to the next instance, which adopts them (R10.5); the
+// error says which writes could not be made, if any.
+func (d *driver) run(ctx context.Context) error {
+	if d.ringFirst {
+		d.ringLeader(ctx)
+	}
+	d.exec(ctx, d.startup)
+	d.publish()
+	for !d.call.Done() || len(d.writes) > 0 {
 		select {
 		case <-ctx.Done():
-			return
+			return d.leave(ctx)
 		case <-d.mailbox.Ready():
 			for _, e := range d.mailbox.Take() {
 				d.step(ctx, event{kind: fromAsterisk, ari: e})
 			}
-		case ev := <-d.inbox:
-			d.step(ctx, ev)
+			d.noticeDropped(ctx)
+		case <-d.inbox.ready:
+			for _, ev := range d.inbox.take() {
+				d.handle(ctx, ev)
+			}
 		}
 	}
 	d.e.tel.Unroute(d.call.leader.channel)
 	d.e.tel.Unroute(d.call.bridge)
+	return nil
+}
+
+// handle runs one event of the inbox: the driver's own, or the call's.
+func (d *driver) handle(ctx context.Context, ev event) {
+	switch ev.kind {
+	case retryWrites:
+		d.retrying = false
+		d.flush(ctx)
+	case eventsLost:
+		d.resync(ctx)
+	default:
+		d.step(ctx, ev)
+	}
 }
 
 // step feeds one event to the call and runs what it asks, including the
@@ -166,14 +202,16 @@ func (d *driver) channels() []string {
 }
 
 // exec runs commands in order and returns the events they produced. A
-// command that fails is logged: the flow goes on, and what Asterisk does
-// next (a leg ending) tells the Call.
+// command that fails is logged; one that must happen (a record's end, a
+// contact, a hang-up) is kept and tried again until it succeeds, so a
+// database blip never leaves a supporter "on a call" (R7.2, R12). For the
+// others, what Asterisk does next (a leg ending) tells the Call.
 func (d *driver) exec(ctx context.Context, cmds []command) []event {
 	var out []event
 	for _, cmd := range cmds {
 		ev, err := d.run1(ctx, cmd)
 		if err != nil {
-			d.log.Warn("command failed", "command", cmd.kind, "channel_id", cmd.channel, "call_id", cmd.callID, "err", err)
+			d.failed(ctx, pendingWrite{cmd: cmd}, err)
 		}
 		if ev != nil {
 			out = append(out, *ev)
@@ -199,8 +237,7 @@ func (d *driver) run1(ctx context.Context, cmd command) (*event, error) {
 	case hangup:
 		return nil, ignoreGone(tel.Hangup(ctx, cmd.channel, ari.CauseNormal))
 	case claimSupporter:
-		cl, ok, err := store.Claim(ctx, d.org.ID, c.SessionID)
-		return &event{kind: claimResult, claim: cl, claimed: ok, err: err}, nil
+		return d.claim(ctx), nil
 	case dialSupporter:
 		return d.dialSupporter(ctx, cmd)
 	case recordAnswered:
@@ -273,20 +310,11 @@ func (d *driver) observeDial() {
 }
 
 // recordEnded ends a leg's call record. A supporter cut off (the leader
-// left) is "cut", and called first on resume, only when nothing was logged
-// for the call; otherwise the call simply ended (R4.4).
+// left) is "cut", and called first on resume, unless an outcome was logged
+// for the call: the store decides that in the statement that ends it
+// (R4.4).
 func (d *driver) recordEnded(ctx context.Context, cmd command) error {
-	outcome := cmd.outcome
-	if outcome == queue.OutcomeCut {
-		_, logged, err := d.e.store.ContactForCall(ctx, d.org.ID, cmd.callID)
-		if err != nil {
-			return err
-		}
-		if logged {
-			outcome = queue.OutcomeAnswered
-		}
-	}
-	rec, err := d.e.store.CallEnded(ctx, d.org.ID, cmd.callID, outcome, cmd.cause, cmd.causeText)
+	rec, err := d.e.store.CallEnded(ctx, d.org.ID, cmd.callID, cmd.outcome, cmd.cause, cmd.causeText)
 	if err != nil {
 		return err
 	}

@@ -68,9 +68,10 @@ type Engine struct {
 	metrics *metrics
 	wake    chan struct{}
 
-	mu      sync.Mutex
-	drivers map[int64]*driver
-	wg      sync.WaitGroup
+	mu       sync.Mutex
+	drivers  map[int64]*driver
+	stopErrs []error // of drivers that stopped with writes not made
+	wg       sync.WaitGroup
 }
 
 // New returns an engine; Run starts it.
@@ -135,27 +136,52 @@ func (e *Engine) liveLegs() float64 {
 	return float64(n)
 }
 
-// Run drives sessions until ctx ends, then returns once every driver has
-// stopped. Calls in progress are left to the next instance (R10.5).
+// Run drives sessions until ctx ends, then returns once every driver and
+// goroutine it started has stopped. Calls in progress are left to the next
+// instance (R10.5). The error reports writes the drivers could not make
+// before stopping, whose records the next instance's reconciliation ends.
 func (e *Engine) Run(ctx context.Context) error {
-	defer e.wg.Wait()
-	go e.listen(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { e.listen(ctx) })
+	// Leases are renewed on their own goroutine, so neither a slow Asterisk
+	// nor a long reconciliation lets them lapse under live calls.
+	wg.Go(func() { e.renew(ctx) })
+	e.loop(ctx)
+	wg.Wait()
+	e.wg.Wait()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return errors.Join(e.stopErrs...)
+}
+
+// loop takes phone requests, reconciles on every (re)connection of the
+// events websocket and every lease period, until ctx ends.
+func (e *Engine) loop(ctx context.Context) {
 	// No reconciliation yet: Asterisk knows our application only once the
 	// events websocket has subscribed, so asking before answers 404. The
 	// adapter's Connected event, kept in Unrouted until read, starts the
 	// first one below.
-	renew := time.NewTicker(e.cfg.RenewEvery)
-	defer renew.Stop()
+	take := time.NewTicker(e.cfg.RenewEvery)
+	defer take.Stop()
+	audit := time.NewTicker(e.cfg.Lease)
+	defer audit.Stop()
 	unrouted := e.tel.Unrouted()
 	gap := false // events were lost: the websocket was down
+	connected := false
 	for {
 		select {
 		case <-ctx.Done():
-			return nil
+			return
 		case <-e.wake:
-			e.manage(ctx)
-		case <-renew.C:
-			e.manage(ctx)
+			e.take(ctx)
+		case <-take.C:
+			e.take(ctx)
+		case <-audit.C:
+			// Finds what no event will tell: records whose end could not be
+			// written, channels left behind.
+			if connected && !gap {
+				e.reconcile(ctx, false)
+			}
 		case <-unrouted.Ready():
 			for _, ev := range unrouted.Take() {
 				switch ev.Kind {
@@ -164,7 +190,7 @@ func (e *Engine) Run(ctx context.Context) error {
 					continue
 				case ari.Connected:
 					e.reconcile(ctx, gap)
-					gap = false
+					gap, connected = false, true
 					continue
 				}
 				e.log.Debug("event for no session", "kind", ev.Kind, "channel_id", ev.Channel, "bridge_id", ev.Bridge)
@@ -202,18 +228,48 @@ func (e *Engine) listen(ctx context.Context) {
 	}
 }
 
-// manage renews this instance's leases, stops driving the sessions it lost
-// (hung up in the panel, or taken over), and starts the new ones.
-func (e *Engine) manage(ctx context.Context) {
-	held, err := e.store.RenewPhones(ctx, e.cfg.Driver, e.cfg.Lease)
-	if err != nil {
-		e.log.Warn("renewing phone leases", "err", err)
-		return
+// renew renews this instance's leases every RenewEvery and stops driving
+// the sessions it lost (hung up in the panel, or taken over). When no
+// renewal succeeded for a whole lease, another instance may be taking the
+// sessions over: every call is hung up rather than driven twice.
+func (e *Engine) renew(ctx context.Context) {
+	t := time.NewTicker(e.cfg.RenewEvery)
+	defer t.Stop()
+	renewed, lost := time.Now(), false
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		began := time.Now()
+		held, err := e.store.RenewPhones(ctx, e.cfg.Driver, e.cfg.Lease)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			e.log.Warn("renewing phone leases", "err", err)
+			if time.Since(renewed) >= e.cfg.Lease && e.dropLost(nil, began) > 0 && !lost {
+				lost = true
+				e.metrics.leasesLost.Inc()
+				e.log.Error("phone leases not renewed for a whole lease; hanging up this instance's calls, which another may take over",
+					"lease", e.cfg.Lease, "since", renewed)
+			}
+			continue
+		}
+		renewed, lost = began, false
+		e.dropLost(held, began)
 	}
-	e.dropLost(held)
+}
+
+// take starts driving the phone requests nobody drives: new ones, and
+// those of instances whose lease ran out.
+func (e *Engine) take(ctx context.Context) {
 	phones, err := e.store.TakePhones(ctx, e.cfg.Driver, e.cfg.Lease, 100, e.drivenSessions())
 	if err != nil {
-		e.log.Warn("taking phone requests", "err", err)
+		if ctx.Err() == nil {
+			e.log.Warn("taking phone requests", "err", err)
+		}
 		return
 	}
 	for _, p := range phones {
@@ -235,19 +291,24 @@ func (e *Engine) manage(ctx context.Context) {
 	}
 }
 
-// dropLost tells drivers of sessions not in held to hang up.
-func (e *Engine) dropLost(held []int64) {
+// dropLost tells drivers of sessions not in held to hang up, and returns
+// how many it told. Drivers launched after the renewal began (at began)
+// are not in held and are left alone.
+func (e *Engine) dropLost(held []int64, began time.Time) int {
 	keep := make(map[int64]bool, len(held))
 	for _, id := range held {
 		keep[id] = true
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	n := 0
 	for id, d := range e.drivers {
-		if !keep[id] {
+		if !keep[id] && d.launchedAt.Before(began) {
 			d.send(event{kind: phoneUnwanted})
+			n++
 		}
 	}
+	return n
 }
 
 // drivenSessions lists the sessions this engine drives now.
@@ -264,11 +325,13 @@ func (e *Engine) drivenSessions() []int64 {
 // Driving reports whether this engine drives the session's phone call now.
 func (e *Engine) Driving(sessionID int64) bool { return e.driving(sessionID) }
 
-func (e *Engine) driving(sessionID int64) bool {
+func (e *Engine) driving(sessionID int64) bool { return e.driverOf(sessionID) != nil }
+
+// driverOf is the driver of a session this engine drives, or nil.
+func (e *Engine) driverOf(sessionID int64) *driver {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	_, ok := e.drivers[sessionID]
-	return ok
+	return e.drivers[sessionID]
 }
 
 // start rings the leader of a newly taken phone request (R4.1).
@@ -289,29 +352,27 @@ func (e *Engine) start(ctx context.Context, p queue.PhoneRequest) error {
 		return err
 	}
 	d := e.newDriver(org, leader, newCall(p.SessionID, rec.ID))
-	if err := d.ringLeader(ctx); err != nil {
-		return err
-	}
+	d.ringFirst = true
 	e.launch(ctx, d)
 	return nil
 }
 
-// launch runs a driver until its call is done.
+// launch runs a driver on its own goroutine until its call is done.
 func (e *Engine) launch(ctx context.Context, d *driver) {
-	if d.call.Done() {
-		return
-	}
+	d.launchedAt = time.Now()
 	e.mu.Lock()
 	e.drivers[d.call.SessionID] = d
 	e.mu.Unlock()
-	e.wg.Add(1)
-	go func() {
-		defer e.wg.Done()
-		d.run(ctx)
+	e.wg.Go(func() {
+		err := d.run(ctx)
 		e.mu.Lock()
+		defer e.mu.Unlock()
 		delete(e.drivers, d.call.SessionID)
-		e.mu.Unlock()
-	}()
+		if err != nil {
+			e.log.Error("writes of a session's call not made before stopping", "session_id", d.call.SessionID, "err", err)
+			e.stopErrs = append(e.stopErrs, err)
+		}
+	})
 }
 
 // people loads the organisation's settings and the leader a phone request

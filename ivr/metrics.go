@@ -9,6 +9,8 @@ type metrics struct {
 	playbackFailed    prometheus.Counter
 	answerToFirstDial prometheus.Histogram
 	keyToDial         prometheus.Histogram
+	eventsLost        prometheus.Counter
+	leasesLost        prometheus.Counter
 }
 
 // latencyBuckets span 1 ms to about 4 s.
@@ -26,11 +28,15 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "From the leader answering to the first supporter dialled.", Buckets: latencyBuckets}),
 		keyToDial: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "callingd_key_to_dial_seconds",
 			Help: "From the leader's keypress in wrap-up to the next supporter dialled.", Buckets: latencyBuckets}),
+		eventsLost: prometheus.NewCounter(prometheus.CounterOpts{Name: "callingd_call_events_dropped_total",
+			Help: "Asterisk events a session's full mailbox dropped; each drop makes the session ask Asterisk how its legs are."}),
+		leasesLost: prometheus.NewCounter(prometheus.CounterOpts{Name: "callingd_leases_lost_total",
+			Help: "Times this instance could not renew its phone leases for a whole lease and hung up its calls, which another instance may now drive."}),
 	}
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.calls, m.refused, m.playbackFailed, m.answerToFirstDial, m.keyToDial} {
+	for _, c := range []prometheus.Collector{m.calls, m.refused, m.playbackFailed, m.answerToFirstDial, m.keyToDial, m.eventsLost, m.leasesLost} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

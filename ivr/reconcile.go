@@ -55,7 +55,10 @@ func (e *Engine) reconcile(ctx context.Context, gap bool) {
 		return
 	}
 	for _, calls := range bySession(live) {
-		if e.driving(calls[0].SessionID) {
+		if d := e.driverOf(calls[0].SessionID); d != nil {
+			// The driver checks them with the legs it holds, on its own
+			// goroutine: records whose end could not be written are ended.
+			d.send(event{kind: audit, records: calls})
 			continue
 		}
 		for _, ch := range e.adoptOrEnd(ctx, calls, inApp, bridges, true) {
@@ -124,7 +127,7 @@ func (e *Engine) adoptOrEnd(ctx context.Context, calls []queue.CallRecord, inApp
 	e.log.Info("adopted a session's call", "session_id", c.SessionID, "state", c.State())
 	if c.state == wrapUp {
 		// The leader may have heard nothing for a while: tell them what to do.
-		d.exec(ctx, c.play(PromptWrapUp))
+		d.startup = c.play(PromptWrapUp)
 	}
 	e.launch(ctx, d)
 	return append(d.channels(), c.bridge)
@@ -185,22 +188,23 @@ func (e *Engine) endLeftovers(ctx context.Context, calls []queue.CallRecord, rel
 		if inApp[c.ChannelID] {
 			cause, causeText = causeNormalClearing, "hung up by the server after a restart: "+why
 		}
+		// A supporter is cut: called again first, unless an outcome was
+		// logged for the call, which the store decides as it ends it (R4.4).
 		outcome := queue.OutcomeCut
 		if c.Leg == queue.LegLeader {
 			outcome = queue.OutcomeAnswered
 			if c.AnsweredAt == nil {
 				outcome = queue.OutcomeFailed
 			}
-		} else if _, logged, err := e.store.ContactForCall(ctx, c.OrganisationID, c.ID); err != nil {
-			e.log.Warn("reconcile: reading a leftover leg's contact", "call_id", c.ID, "err", err)
-		} else if logged {
-			outcome = queue.OutcomeAnswered
 		}
-		if _, err := e.store.CallEnded(ctx, c.OrganisationID, c.ID, outcome, cause, causeText); err != nil {
+		rec, err := e.store.CallEnded(ctx, c.OrganisationID, c.ID, outcome, cause, causeText)
+		if err != nil {
+			// Still live: the next reconciliation (every lease, and on every
+			// reconnect) tries again.
 			e.log.Warn("reconcile: ending a record", "call_id", c.ID, "err", err)
 			continue
 		}
-		e.metrics.calls.WithLabelValues(string(c.Leg), string(outcome)).Inc()
+		e.metrics.calls.WithLabelValues(string(rec.Leg), string(rec.Outcome)).Inc()
 	}
 	if release && len(calls) > 0 {
 		if err := e.store.PhoneDone(ctx, calls[0].OrganisationID, calls[0].SessionID, e.cfg.Driver, ""); err != nil {

@@ -60,6 +60,8 @@ type event struct {
 	// us, listed at wall time at.
 	channels map[string]bool
 	at       time.Time
+	// For audit: the session's live records as the database has them.
+	records []queue.CallRecord
 }
 
 type eventKind int
@@ -72,6 +74,9 @@ const (
 	phoneUnwanted            // the panel was closed, or the driver stops driving
 	maxDuration              // the supporter's call reached the maximum duration
 	confirmTimeout           // the leader pressed no key in time after answering
+	audit                    // check the session's live records with the call's legs
+	retryWrites              // time to try again the writes that failed
+	eventsLost               // Asterisk's events were dropped: ask Asterisk how the legs are
 )
 
 // command is something the call asks of Asterisk or the queue. Commands are
@@ -106,7 +111,7 @@ const (
 	dialSupporter  // the claimed supporter; may answer refused or dialFailed
 	hangup
 	recordAnswered
-	recordEnded // outcome, cause; OutcomeCut becomes answered when a contact was logged
+	recordEnded // outcome, cause; the store makes a cut call with a contact logged answered
 	logContact  // keypad 1 or 2 for the last supporter, unless logged already
 	removeWrongNumber
 	phoneDone // the phone call is over: release the request, with pauseReason

@@ -147,9 +147,12 @@ func (s *Store) CallAnswered(ctx context.Context, orgID, callID int64) (CallReco
 }
 
 // CallEnded records how a leg ended and frees the supporter: the cool-down
-// starts now (R7.1), except after a cut or a refusal. A cut supporter leg
-// with nothing logged for it puts the supporter first in the queue again,
-// not attempted (R4.4). Ending an ended leg changes nothing and returns it.
+// starts now (R7.1), except after a cut or a refusal. A leg ended as cut
+// with an outcome logged for it ends answered; one with nothing logged puts
+// the supporter first in the queue again, not attempted (R4.4). The
+// statement decides that itself, from the row it ends, so a contact logged
+// as the call ends is never missed. Ending an ended leg changes nothing and
+// returns it.
 func (s *Store) CallEnded(ctx context.Context, orgID, callID int64, outcome Outcome, cause int, causeText string) (CallRecord, error) {
 	if !outcome.Valid() {
 		return CallRecord{}, FieldErrorf("outcome", "%q is not a call outcome", outcome)
@@ -170,25 +173,25 @@ func (s *Store) CallEnded(ctx context.Context, orgID, callID int64, outcome Outc
 
 const endCall = `
 	WITH ended AS (
-		UPDATE call_records SET state = 'ended', ended_at = @now, outcome = @outcome,
+		UPDATE call_records SET state = 'ended', ended_at = @now,
+			outcome = CASE WHEN @outcome::call_outcome = 'cut' AND logged THEN 'answered' ELSE @outcome::call_outcome END,
 			hangup_cause = nullif(@cause::integer, 0), hangup_cause_text = @cause_text
 		WHERE organisation_id = @org AND id = @call AND state <> 'ended'
 		RETURNING *
 	), freed AS (
 		UPDATE supporters sp SET live_call_id = NULL,
-			last_call_at = CASE WHEN @outcome IN ('cut', 'refused') THEN sp.last_call_at ELSE @now END,
+			last_call_at = CASE WHEN ended.outcome IN ('cut', 'refused') THEN sp.last_call_at ELSE @now END,
 			-- A refused number stays out of every session (R7.5) until it changes.
-			undiallable = CASE WHEN @outcome = 'refused' AND ended.leg = 'supporter'
+			undiallable = CASE WHEN ended.outcome = 'refused' AND ended.leg = 'supporter'
 				THEN left(coalesce(nullif(@cause_text, ''), 'refused'), 200) ELSE sp.undiallable END
 		FROM ended WHERE sp.id = ended.supporter_id AND sp.live_call_id = ended.id
 	), requeued AS (
 		UPDATE session_supporters ss SET attempted = false,
 			sort_key = (SELECT min(first.sort_key) - 1 FROM session_supporters first WHERE first.session_id = ss.session_id)
 		FROM ended
-		WHERE @outcome = 'cut' AND ended.leg = 'supporter'
+		WHERE ended.outcome = 'cut' AND ended.leg = 'supporter'
 			AND ss.session_id = ended.session_id AND ss.supporter_id = ended.supporter_id
 			AND ss.completed_at IS NULL
-			AND NOT EXISTS (SELECT FROM contacts k WHERE k.call_id = ended.id)
 	), touched AS (
 		-- Marks the session for the announcer (migration 0003) here; the
 		-- triggers skip this statement (migration 0005).

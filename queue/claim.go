@@ -172,8 +172,7 @@ func (s *Store) releaseHolds(ctx context.Context, args pgx.NamedArgs) (bool, err
 // in order). A claim reads a handful of rows by index, so its plan is
 // nested loops only: the generic plan cannot know how far the walk goes,
 // and priced the holds' join as a hash of the session's whole queue.
-const claimSettings = `SELECT set_config('plan_cache_mode', 'force_generic_plan', true),
-	set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true),
+const claimSettings = `SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true),
 	` + markingItself + `, ` + progressUnchanged
 
 // claimOnce runs claimNext, in one round trip.

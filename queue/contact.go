@@ -342,6 +342,24 @@ const logContact = `
 		FROM logged
 		WHERE logged.contacted AND ss.session_id = logged.session_id AND ss.supporter_id = logged.supporter_id
 			AND ss.completed_at IS NULL
+	), marked AS (
+		-- The call has an outcome now (R4.4): one still live ends answered
+		-- if it is cut (CallEnded reads the mark), and one that ended cut was
+		-- answered after all: its supporter, put first in the queue again,
+		-- is done with for this cycle and cools down as after any answer.
+		UPDATE call_records c SET logged = true,
+			outcome = CASE WHEN was.outcome = 'cut' THEN 'answered' ELSE c.outcome END
+		FROM logged, (SELECT c0.id, c0.outcome FROM call_records c0 JOIN logged ON c0.id = logged.call_id) was
+		WHERE c.id = was.id AND NOT c.logged
+		RETURNING c.session_id, c.supporter_id, c.ended_at, was.outcome = 'cut' AS uncut, logged.contacted
+	), unqueued AS (
+		UPDATE session_supporters ss SET attempted = true
+		FROM marked
+		WHERE marked.uncut AND NOT marked.contacted
+			AND ss.session_id = marked.session_id AND ss.supporter_id = marked.supporter_id
+	), cooled AS (
+		UPDATE supporters sp SET last_call_at = greatest(sp.last_call_at, marked.ended_at)
+		FROM marked WHERE marked.uncut AND sp.id = marked.supporter_id
 	), touched AS (
 		UPDATE calling_sessions s SET last_activity_at = logged.created_at
 		FROM logged WHERE s.id = logged.session_id

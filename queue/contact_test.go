@@ -705,3 +705,60 @@ func TestLogContactRacingCalls(t *testing.T) {
 		t.Fatalf("%d supporters completed and %d calls live, want 40 and 0", completed, live)
 	}
 }
+
+// A supporter leg cut while (or after) a "not contacted" outcome is logged
+// for it ends answered, and its supporter is done with for the cycle, not
+// put first in the queue again (R4.4) — whichever of the log and the end
+// reaches the database first. The rule is decided by the two statements,
+// so no caller can read "nothing logged" just before a log lands.
+func TestCutCallWithALogEndsAnswered(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, order := range []string{"log first", "end first", "together"} {
+		t.Run(order, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t, 20)
+			sess := w.mustSession(t, w.leader)
+			for i := range 6 {
+				cl := w.mustClaim(t, sess.ID)
+				if _, err := w.s.CallAnswered(ctx, w.org.ID, cl.Call.ID); err != nil {
+					t.Fatal(err)
+				}
+				end := func() {
+					if _, err := w.s.CallEnded(ctx, w.org.ID, cl.Call.ID, queue.OutcomeCut, 16, "leader hung up"); err != nil {
+						t.Error(err)
+					}
+				}
+				log := func() {
+					if _, err := w.s.LogContact(ctx, w.leader, sess.ID, queue.ContactInput{CallID: cl.Call.ID,
+						SupporterID: cl.Supporter.ID, Contacted: false, IdempotencyKey: fmt.Sprint("cut-", i)}); err != nil {
+						t.Error(err)
+					}
+				}
+				switch order {
+				case "log first":
+					log()
+					end()
+				case "end first":
+					end()
+					log()
+				default:
+					var wg sync.WaitGroup
+					wg.Go(end)
+					wg.Go(log)
+					wg.Wait()
+				}
+				var outcome string
+				var attempted bool
+				if err := w.s.Pool().QueryRow(ctx, `SELECT c.outcome::text, ss.attempted FROM call_records c
+					JOIN session_supporters ss ON ss.session_id = c.session_id AND ss.supporter_id = c.supporter_id
+					WHERE c.id = $1`, cl.Call.ID).Scan(&outcome, &attempted); err != nil {
+					t.Fatal(err)
+				}
+				if outcome != "answered" || !attempted {
+					t.Fatalf("call %d: outcome %s, attempted %v; want answered and attempted (not called first again)", i, outcome, attempted)
+				}
+			}
+		})
+	}
+}

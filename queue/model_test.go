@@ -31,6 +31,7 @@ type modelSession struct {
 	liveWho  int64
 	lastCall int64 // the last supporter leg that ended, for logging
 	lastWho  int64
+	lastCut  *time.Time // when lastCall ended, if it ended cut
 }
 
 type model struct {
@@ -285,6 +286,11 @@ func (r *modelRun) end(ms *modelSession) {
 	} else {
 		r.m.lastCall[id] = r.m.now
 	}
+	ms.lastCut = nil
+	if outcome == queue.OutcomeCut {
+		ended := r.m.now
+		ms.lastCut = &ended
+	}
 	ms.lastCall, ms.lastWho, ms.live, ms.liveWho = ms.live, id, 0, 0
 }
 
@@ -303,6 +309,17 @@ func (r *modelRun) logContact(ms *modelSession) {
 	r.m.logged[ms.lastCall] = true
 	if contacted {
 		ms.rows[ms.lastWho].completed = true
+	}
+	if ms.lastCut != nil {
+		// Logged after the cut: the call was answered after all (R4.4), so
+		// the supporter is done with for the cycle and cools down.
+		if !contacted {
+			ms.rows[ms.lastWho].attempted = true
+		}
+		if ms.lastCut.After(r.m.lastCall[ms.lastWho]) {
+			r.m.lastCall[ms.lastWho] = *ms.lastCut
+		}
+		ms.lastCut = nil
 	}
 }
 

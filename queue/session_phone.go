@@ -207,6 +207,17 @@ func (s *Store) LiveCallsOf(ctx context.Context, driver string) ([]CallRecord, e
 	return calls, Internal("live calls", err)
 }
 
+// SessionLiveCalls returns a session's live call legs, oldest first: the
+// phone flow checks them against the legs it holds, so a record whose end
+// could not be written is found and ended (R10.5).
+func (s *Store) SessionLiveCalls(ctx context.Context, orgID, sessionID int64) ([]CallRecord, error) {
+	rows, _ := s.pool.Query(ctx, `SELECT `+callColumns+` FROM call_records c
+		WHERE c.organisation_id = $1 AND c.session_id = $2 AND c.state <> 'ended'
+		ORDER BY c.id`, orgID, sessionID)
+	calls, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (CallRecord, error) { return scanCall(row) })
+	return calls, Internal("session live calls", err)
+}
+
 // LiveChannels returns which of ids carry a live call record, whichever
 // instance drives it: the others are strays to hang up (R10.5).
 func (s *Store) LiveChannels(ctx context.Context, ids []string) (map[string]bool, error) {

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -58,10 +59,19 @@ sessions: ring leaders, bridge supporters, follow the keypad.`)
 	if len(applied) > 0 {
 		log.Info("applied migrations", "versions", applied)
 	}
+	// Every goroutine serve starts stops with ctx and is waited for before
+	// the pool closes (deferred calls run last first): none writes to a
+	// closed pool. ctx also ends when serving fails.
+	var running sync.WaitGroup
+	defer running.Wait()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 
 	// Every instance announces: SKIP LOCKED lets them share the work.
-	go store.Announce(ctx, announceEvery, func(err error) {
-		log.Warn("announcing changes", "err", err)
+	running.Go(func() {
+		store.Announce(ctx, announceEvery, func(err error) {
+			log.Warn("announcing changes", "err", err)
+		})
 	})
 
 	reg := prometheus.NewRegistry()
@@ -70,14 +80,11 @@ sessions: ring leaders, bridge supporters, follow the keypad.`)
 	// ending the streams so the HTTP server's shutdown does not wait on
 	// them, and is waited for before the pool closes.
 	hub := live.New(store, log.With("part", "live"), live.Config{Probe: store.Notify})
-	hubStopped := make(chan struct{})
-	go func() {
-		defer close(hubStopped)
+	running.Go(func() {
 		if err := hub.Run(ctx); err != nil {
 			log.Error("live updates stopped", "err", err)
 		}
-	}()
-	defer func() { <-hubStopped }()
+	})
 	panel := web.New(store, log, reg, web.Options{TrustProxy: *trustProxy, Live: hub})
 	tel, err := startTelephony(ctx, env, phones, store, log, reg)
 	if err != nil {
@@ -85,9 +92,7 @@ sessions: ring leaders, bridge supporters, follow the keypad.`)
 	}
 	if tel != nil {
 		panel.AddReadyCheck("asterisk", tel.ready)
-		stopped := make(chan struct{})
-		go func() { defer close(stopped); tel.run(ctx, log) }()
-		defer func() { <-stopped }()
+		running.Go(func() { tel.run(ctx, log) })
 	}
 	srv := &http.Server{
 		Handler:           panel.Handler(),
