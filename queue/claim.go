@@ -114,7 +114,7 @@ func (s *Store) Claim(ctx context.Context, orgID, sessionID int64) (Claim, bool,
 	}
 	if err != nil {
 		return Claim{}, false, Internal("claim next supporter", constraintError(err, map[string]*Error{
-			"call_records_one_live_supporter_leg_per_session": {Code: ECONFLICT, Message: "a supporter is already being called in this session"},
+			"call_records_one_live_supporter_leg_per_session": ErrSupporterLegLive,
 			"call_records_one_live_call_per_supporter":        {Code: ECONFLICT, Message: "the supporter is already on a call"},
 		}))
 	}
@@ -130,6 +130,12 @@ func (s *Store) Claim(ctx context.Context, orgID, sessionID int64) (Claim, bool,
 const underCallCap = `(SELECT count(*) FROM call_records live
 	WHERE live.organisation_id = @org AND live.state <> 'ended' AND live.leg = 'supporter')
 	< (SELECT max_concurrent_calls FROM organisations WHERE id = @org)`
+
+// ErrSupporterLegLive is returned by Claim when the session still has a
+// live supporter leg: one at a time per session (R4.2). The phone flow
+// ends a record it no longer holds (its end could not be written) and
+// claims again.
+var ErrSupporterLegLive = &Error{Code: ECONFLICT, Message: "a supporter is already being called in this session"}
 
 // ErrCallCap is returned by Claim when the organisation is at its cap on
 // concurrent calls: the leader can try again in a moment.
@@ -172,7 +178,8 @@ func (s *Store) releaseHolds(ctx context.Context, args pgx.NamedArgs) (bool, err
 // in order). A claim reads a handful of rows by index, so its plan is
 // nested loops only: the generic plan cannot know how far the walk goes,
 // and priced the holds' join as a hash of the session's whole queue.
-const claimSettings = `SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true),
+const claimSettings = `SELECT set_config('plan_cache_mode', 'force_generic_plan', true),
+	set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true),
 	` + markingItself + `, ` + progressUnchanged
 
 // claimOnce runs claimNext, in one round trip.
