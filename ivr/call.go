@@ -48,6 +48,7 @@ type leg struct {
 	channel     string
 	supporterID int64
 	answered    bool
+	cut         bool // ended cut: first in the queue again unless logged
 }
 
 // causeUnconfirmed is why a leader's call ended when no key came after the
@@ -198,6 +199,7 @@ func (c *Call) onSupporterGone(outcome queue.Outcome, cause int, causeText strin
 		return nil
 	}
 	s := c.supporter
+	s.cut = outcome == queue.OutcomeCut
 	c.supporter, c.last, c.logged = nil, s, false
 	cmds := append(c.stopPlaying(),
 		command{kind: stopTimer},

@@ -261,3 +261,23 @@ func TestBridgeLeader(t *testing.T) {
 		}
 	}
 }
+
+// TestCutSupporterLoggedBeforeTheClaim: after a cut leg (lost while the
+// server could not see it) its supporter is first in the queue again until
+// an outcome is logged (R4.4), so the keypad's log goes before the claim,
+// not after the dial, or the claim would ring them again.
+func TestCutSupporterLoggedBeforeTheClaim(t *testing.T) {
+	t.Parallel()
+	for key, want := range map[string]string{
+		"1": "log(2,true) claim",
+		"2": "log(2,false) claim",
+		"9": "wrong(2) claim",
+		"5": "claim",
+	} {
+		c := callIn(wrapUp)
+		c.last.cut = true
+		if got := describe(c.handle(asterisk(ari.Digit, leaderCh, digit(key)))); got != want {
+			t.Errorf("key %s after a cut leg: %s; want %s", key, got, want)
+		}
+	}
+}

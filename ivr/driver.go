@@ -209,6 +209,9 @@ func (d *driver) channels() []string {
 func (d *driver) exec(ctx context.Context, cmds []command) []event {
 	var out []event
 	for _, cmd := range cmds {
+		if cmd.kind == recordAnswered {
+			cmd.at = d.e.clock.Now()
+		}
 		ev, err := d.run1(ctx, cmd)
 		if err != nil {
 			d.failed(ctx, pendingWrite{cmd: cmd}, err)
@@ -241,7 +244,7 @@ func (d *driver) run1(ctx context.Context, cmd command) (*event, error) {
 	case dialSupporter:
 		return d.dialSupporter(ctx, cmd)
 	case recordAnswered:
-		_, err := store.CallAnswered(ctx, d.org.ID, cmd.callID)
+		_, err := store.CallAnsweredAt(ctx, d.org.ID, cmd.callID, cmd.at)
 		return nil, err
 	case recordEnded:
 		return nil, d.recordEnded(ctx, cmd)

@@ -57,6 +57,13 @@ func (c *Call) onKey(d string) []command {
 			}
 		}
 		c.state = claiming
+		if c.last != nil && c.last.cut && len(c.afterDial) > 0 {
+			// A cut supporter is first in the queue again (R4.4) until the
+			// log says otherwise: log first, or the claim rings them again.
+			logs := c.afterDial
+			c.afterDial = nil
+			return append(logs, command{kind: claimSupporter})
+		}
 		return []command{{kind: claimSupporter}}
 	}
 	return nil

@@ -148,7 +148,8 @@ func (e *Engine) rememberLast(ctx context.Context, c *Call, orgID int64) {
 		return
 	}
 	last := cc.Call
-	c.last = &leg{callID: last.ID, channel: last.ChannelID, supporterID: last.SupporterID, answered: last.AnsweredAt != nil}
+	c.last = &leg{callID: last.ID, channel: last.ChannelID, supporterID: last.SupporterID, answered: last.AnsweredAt != nil,
+		cut: last.Outcome == queue.OutcomeCut}
 	c.logged = cc.Contact != nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/supporterbase/callingsessions/ari"
@@ -32,6 +33,10 @@ type rig struct {
 	leader     queue.User
 	supporters []queue.Supporter // in list order
 	engines    []context.CancelFunc
+	// faults breaks or slows chosen statements of the store's pool.
+	faults *dbFaults
+	// mailboxLimit, when set, bounds the engines' session mailboxes.
+	mailboxLimit int
 }
 
 const (
@@ -68,7 +73,8 @@ func newRig(t *testing.T, supporters int, simulate ...func(*arisim.Config)) *rig
 	}
 	t.Cleanup(sim.Close)
 	r.sim = sim
-	r.store = queue.NewStore(pgtest.NewPool(t), r.clock)
+	r.faults = &dbFaults{}
+	r.store = queue.NewStore(r.faultyPool(), r.clock)
 	r.store.PasswordCost = 4
 
 	o := queue.NewOrganisation("rig", "Rig")
@@ -112,10 +118,31 @@ func (r *rig) user(name, mobile string) queue.User {
 	return u
 }
 
-// connect opens an ARI client to the simulator and waits until it is ready.
-func (r *rig) connect() *ari.Client {
+// faultyPool is a pool on a fresh database whose statements r.faults can
+// break or slow.
+func (r *rig) faultyPool() *pgxpool.Pool {
 	r.t.Helper()
-	tel, err := ari.Connect(context.Background(), ari.Config{URL: r.sim.URL(), Username: "callingd", Password: "secret",
+	cfg, err := pgxpool.ParseConfig(pgtest.NewDatabase(r.t))
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	cfg.ConnConfig.Tracer = r.faults
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.t.Cleanup(pool.Close)
+	return pool
+}
+
+// connect opens an ARI client to the simulator and waits until it is ready.
+func (r *rig) connect() *ari.Client { return r.connectTo(r.sim.URL()) }
+
+// connectTo opens an ARI client to url (the simulator, or a proxy in front
+// of it) and waits until it is ready.
+func (r *rig) connectTo(url string) *ari.Client {
+	r.t.Helper()
+	tel, err := ari.Connect(context.Background(), ari.Config{URL: url, Username: "callingd", Password: "secret",
 		Application: "callingd", DialString: "PJSIP/{number}@trunk", Registerer: prometheus.NewRegistry(),
 		MinBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond})
 	if err != nil {
@@ -137,8 +164,15 @@ func (r *rig) engine(driver string, tel *ari.Client) (e *ivr.Engine, stop func()
 	r.t.Helper()
 	// Leases are the database's time (queue.TakePhones): a short one lets a
 	// takeover happen within a test's wait.
-	e, err := ivr.New(r.store, tel, ivr.Config{Driver: driver, Clock: simClock{r.clock}, Lease: 2 * time.Second,
-		RenewEvery: 100 * time.Millisecond, Registerer: prometheus.NewRegistry(),
+	return r.engineWith(r.store, simClock{r.clock}, driver, tel)
+}
+
+// engineWith runs an engine named driver on store and clock until stopped
+// (or the test ends).
+func (r *rig) engineWith(store *queue.Store, clock ivr.Clock, driver string, tel *ari.Client) (e *ivr.Engine, stop func()) {
+	r.t.Helper()
+	e, err := ivr.New(store, tel, ivr.Config{Driver: driver, Clock: clock, Lease: 2 * time.Second,
+		RenewEvery: 100 * time.Millisecond, Registerer: prometheus.NewRegistry(), MailboxLimit: r.mailboxLimit,
 		Logger: slog.New(slog.NewTextHandler(testWriter{r.t}, &slog.HandlerOptions{Level: slog.LevelDebug})).With("engine", driver)})
 	if err != nil {
 		r.t.Fatal(err)

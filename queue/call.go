@@ -131,15 +131,26 @@ func (s *Store) SetCallChannel(ctx context.Context, orgID, callID int64, channel
 	return nil
 }
 
-// CallAnswered records that a leg was answered. Answering an answered or
-// ended leg changes nothing (events may arrive twice).
+// CallAnswered records that a leg was answered now. Answering an answered
+// leg, or one that ended unanswered, changes nothing (events may arrive
+// twice).
 func (s *Store) CallAnswered(ctx context.Context, orgID, callID int64) (CallRecord, error) {
+	return s.CallAnsweredAt(ctx, orgID, callID, s.clock.Now())
+}
+
+// CallAnsweredAt records that a leg was answered at a time past: the phone
+// flow's write of an answer that failed and is made again, maybe after the
+// leg ended (as answered, or cut mid-conversation), so the record still
+// tells how long the conversation was.
+func (s *Store) CallAnsweredAt(ctx context.Context, orgID, callID int64, at time.Time) (CallRecord, error) {
 	c, err := scanCall(s.pool.QueryRow(ctx, `
 		WITH c AS (
-			UPDATE call_records SET state = 'answered', answered_at = $3
-			WHERE organisation_id = $1 AND id = $2 AND state = 'dialling'
+			UPDATE call_records SET state = CASE WHEN state = 'dialling' THEN 'answered' ELSE state END,
+				answered_at = least(@at::timestamptz, coalesce(ended_at, @at::timestamptz))
+			WHERE organisation_id = @org AND id = @call AND answered_at IS NULL
+				AND (state = 'dialling' OR outcome IN ('answered', 'cut'))
 			RETURNING *
-		) SELECT `+callColumns+` FROM c`, orgID, callID, s.clock.Now()))
+		) SELECT `+callColumns+` FROM c`, pgx.NamedArgs{"org": orgID, "call": callID, "at": at}))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return s.Call(ctx, orgID, callID)
 	}

@@ -1,0 +1,342 @@
+package ivr_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/supporterbase/callingsessions/ari/arisim"
+	"github.com/supporterbase/callingsessions/queue"
+)
+
+// Statements of the call flow, told apart by a piece of their SQL.
+const (
+	sqlCallEnded    = "WITH ended AS ("
+	sqlCallAnswered = "SET state = 'answered'"
+	sqlClaim        = "), on_call AS ("
+)
+
+// dbFaults is a pgx tracer that breaks or slows chosen statements: a
+// statement to fail has its connection closed under it before it is sent,
+// as when the network or PostgreSQL drops it.
+type dbFaults struct {
+	mu    sync.Mutex
+	fail  map[string]int // statement → which coming run fails (1 = the next)
+	delay map[string]delayed
+}
+
+type delayed struct {
+	nth  int // which coming run is slowed (1 = the next)
+	wait time.Duration
+}
+
+// failRun makes the nth coming run of the statement fail.
+func (f *dbFaults) failRun(statement string, nth int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fail == nil {
+		f.fail = map[string]int{}
+	}
+	f.fail[statement] = nth
+}
+
+// slowRun makes the nth coming run of the statement wait first.
+func (f *dbFaults) slowRun(statement string, nth int, wait time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.delay == nil {
+		f.delay = map[string]delayed{}
+	}
+	f.delay[statement] = delayed{nth: nth, wait: wait}
+}
+
+// act breaks or slows the statement if it is due.
+func (f *dbFaults) act(conn *pgx.Conn, sql string) {
+	f.mu.Lock()
+	var breakIt bool
+	var wait time.Duration
+	for statement, nth := range f.fail {
+		if strings.Contains(sql, statement) {
+			if nth == 1 {
+				breakIt = true
+				delete(f.fail, statement)
+			} else {
+				f.fail[statement] = nth - 1
+			}
+		}
+	}
+	for statement, d := range f.delay {
+		if strings.Contains(sql, statement) {
+			if d.nth == 1 {
+				wait = d.wait
+				delete(f.delay, statement)
+			} else {
+				f.delay[statement] = delayed{nth: d.nth - 1, wait: d.wait}
+			}
+		}
+	}
+	f.mu.Unlock()
+	time.Sleep(wait)
+	if breakIt {
+		conn.PgConn().Conn().Close()
+	}
+}
+
+func (f *dbFaults) TraceQueryStart(ctx context.Context, conn *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
+	f.act(conn, data.SQL)
+	return ctx
+}
+
+func (f *dbFaults) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+func (f *dbFaults) TraceBatchStart(ctx context.Context, conn *pgx.Conn, data pgx.TraceBatchStartData) context.Context {
+	for _, q := range data.Batch.QueuedQueries {
+		f.act(conn, q.SQL)
+	}
+	return ctx
+}
+
+func (f *dbFaults) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
+func (f *dbFaults) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
+
+// TestWriteFailsOnce: a statement of the call flow fails once on a broken
+// connection; the evening goes on without the leader pressing anything
+// twice, and every record ends as it happened (R7.2, R12). Before, a failed
+// end left the supporter "on a call" and every later key said "technical
+// problem"; a failed claim needed a second key; a failed answer left a
+// talked-to supporter's record without its answer.
+func TestWriteFailsOnce(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name      string
+		statement string
+		nth       int // which run of it fails
+	}{
+		{"the first claim", sqlClaim, 1},
+		{"a supporter's answer", sqlCallAnswered, 2}, // the leader's is the first
+		{"a supporter's end", sqlCallEnded, 1},
+		{"the claim after an end", sqlClaim, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := newRig(t, 3)
+			r.faults.failRun(tc.statement, tc.nth)
+			r.startEngine("a", r.tel)
+			sess := r.start(r.leader)
+			r.bridged(r.phone(0))
+			r.press("*")
+			r.wrapUp(sess.ID, 0)
+			r.press("1")
+			r.bridged(r.phone(1))
+			r.recordsEnd(sess.ID, "leader:"+leaderMobile+":live answered",
+				"supporter:"+r.phone(0)+":answered", "supporter:"+r.phone(1)+":live answered")
+			r.answeredAtSet(sess.ID)
+			if n := r.contacts(sess.ID); n != 1 {
+				t.Fatalf("%d contacts logged, want the one of the key 1", n)
+			}
+		})
+	}
+}
+
+// TestClaimsLostAnswer: a claim was made but its answer never came back (the
+// connection broke after the commit), so the session has a live supporter
+// leg its call does not hold. The next key's claim meets it, ends it as cut
+// and calls that supporter first, at once (R4.4, R7.2).
+func TestClaimsLostAnswer(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r := newRig(t, 3)
+	r.startEngine("a", r.tel)
+	sess := r.start(r.leader)
+	r.bridged(r.phone(0))
+	r.press("*")
+	r.wrapUp(sess.ID, 0)
+	if _, _, err := r.store.Claim(ctx, r.org.ID, sess.ID); err != nil {
+		t.Fatal(err)
+	}
+	r.press("2")
+	r.bridged(r.phone(1))
+	r.recordsEnd(sess.ID, "leader:"+leaderMobile+":live answered", "supporter:"+r.phone(0)+":answered",
+		"supporter:"+r.phone(1)+":cut", "supporter:"+r.phone(1)+":live answered")
+}
+
+// TestAuditEndsUnrecordedLeg: a record left live behind a driven session's
+// back (its end never written) keeps its supporter "on a call" to every
+// session; the periodic audit ends it without any key (R7.2, R10.5).
+func TestAuditEndsUnrecordedLeg(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r := newRig(t, 3)
+	r.startEngine("a", r.tel)
+	sess := r.start(r.leader)
+	r.bridged(r.phone(0))
+	r.press("*")
+	r.wrapUp(sess.ID, 0)
+	cl, _, err := r.store.Claim(ctx, r.org.ID, sess.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.wait("the audit to end the unrecorded leg", func() bool {
+		c, err := r.store.Call(ctx, r.org.ID, cl.Call.ID)
+		return err == nil && c.State == queue.CallEnded
+	})
+	c, _ := r.store.Call(ctx, r.org.ID, cl.Call.ID)
+	if c.Outcome != queue.OutcomeCut || !strings.Contains(c.HangupCauseText, "not recorded") {
+		t.Fatalf("the unrecorded leg ended %s (%q), want cut, saying its end was not recorded", c.Outcome, c.HangupCauseText)
+	}
+}
+
+// TestMailboxFloodResyncs: while the session's goroutine waits on a slow
+// write, the supporter's phone sends a burst of keys and hangs up; the
+// mailbox drops what passes its limit, the hang-up among them. The driver
+// notices the drop, asks Asterisk how its legs are, and the evening goes
+// on: wrap-up, then the next supporter (R10.1). Before, the call waited
+// for ever for an end it had dropped.
+func TestMailboxFloodResyncs(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, 3)
+	r.mailboxLimit = 4
+	var keys []arisim.KeyPress
+	for i := range 30 {
+		keys = append(keys, arisim.KeyPress{After: time.Duration(i+1) * time.Millisecond, Digit: "5", Duration: time.Millisecond})
+	}
+	r.sim.SetScript(r.phone(0), arisim.Script{Keys: keys, HangupAfter: 100 * time.Millisecond})
+	r.faults.slowRun(sqlCallAnswered, 2, 500*time.Millisecond) // the supporter's answer
+	r.startEngine("a", r.tel)
+	sess := r.start(r.leader)
+	r.wrapUp(sess.ID, 0)
+	// A key pressed during the flood is lost with it: the leader, hearing
+	// nothing, presses again.
+	next := time.Now()
+	r.wait(r.phone(1)+" rung", func() bool {
+		if _, ok := r.channel(r.phone(1)); ok {
+			return true
+		}
+		if time.Now().After(next) {
+			r.press("1")
+			next = time.Now().Add(time.Second)
+		}
+		return false
+	})
+	r.bridged(r.phone(1))
+	r.recordsEnd(sess.ID, "leader:"+leaderMobile+":live answered",
+		"supporter:"+r.phone(0)+":answered", "supporter:"+r.phone(1)+":live answered")
+}
+
+// TestSlowAsteriskKeepsLeases: Asterisk takes 1.5 s to create each leg, and
+// four leaders start at once. Each session's leader is rung on its own
+// goroutine, and leases are renewed on theirs, so the second instance
+// takes none of the sessions over (R10.5). Before, the engine rang the
+// leaders one after another on the goroutine that renews leases, which
+// then lapsed, and the other instance rang leaders again mid-call.
+func TestSlowAsteriskKeepsLeases(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, 8)
+	var sessions []queue.Session
+	for i, mobile := range []string{"+447400100001", "+447400100002", "+447400100003", "+447400100004"} {
+		sessions = append(sessions, r.start(r.user("leader"+string(rune('a'+i)), mobile)))
+	}
+	// The first instance takes the four requests at once; the second
+	// starts once it drives one, so it can only take sessions over.
+	a, _ := r.engine("a", r.connectTo(slowCreate(t, r.sim.URL(), 1500*time.Millisecond)+"/ari"))
+	r.wait("the first instance to drive a session", func() bool { return a.Driving(sessions[0].ID) })
+	b, _ := r.engine("b", r.connect())
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, s := range sessions {
+			if b.Driving(s.ID) {
+				t.Fatalf("session %d was taken over by the other instance while its leader was rung", s.ID)
+			}
+		}
+		r.clock.Advance(100 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond)
+	}
+	for _, mobile := range []string{"+447400100001", "+447400100002", "+447400100003", "+447400100004"} {
+		r.up(mobile)
+	}
+}
+
+// slowCreate is a proxy in front of the simulator that holds every
+// channel create for wait, as an overloaded Asterisk does.
+func slowCreate(t *testing.T, simURL string, wait time.Duration) string {
+	t.Helper()
+	target, err := url.Parse(strings.TrimSuffix(simURL, "/ari"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.Method == http.MethodPost && strings.HasSuffix(req.URL.Path, "/channels/create") {
+			time.Sleep(wait)
+		}
+		proxy.ServeHTTP(w, req)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// TestClockAheadTakesNothing: two instances on one database, the second's
+// clock 2 minutes ahead. It takes over no session while the first lives;
+// once the first dies it takes its session over within the lease (R10.5).
+func TestClockAheadTakesNothing(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, 3)
+	stopA := r.startEngine("a", r.tel)
+	sess := r.start(r.leader)
+	r.bridged(r.phone(0))
+	ahead := aheadClock{simClock{r.clock}, 2 * time.Minute}
+	b, _ := r.engineWith(queue.NewStore(r.store.Pool(), ahead), ahead, "b", r.connect())
+	deadline := time.Now().Add(3 * time.Second) // over a lease
+	for time.Now().Before(deadline) {
+		if b.Driving(sess.ID) {
+			t.Fatal("the instance whose clock runs ahead took over a live session")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	stopA()
+	died := time.Now()
+	r.wait("the other instance to take the session over", func() bool { return b.Driving(sess.ID) })
+	if took := time.Since(died); took > 4*time.Second {
+		t.Fatalf("took %v to take over, want within the lease (2 s) and a renewal", took)
+	}
+}
+
+// aheadClock is an instance's clock running ahead of the others.
+type aheadClock struct {
+	simClock
+	by time.Duration
+}
+
+func (c aheadClock) Now() time.Time { return c.simClock.Now().Add(c.by) }
+
+// answeredAtSet fails unless every answered record of the session has its
+// answer time.
+func (r *rig) answeredAtSet(sessionID int64) {
+	r.t.Helper()
+	var missing int
+	if err := r.store.Pool().QueryRow(context.Background(), `SELECT count(*) FROM call_records
+		WHERE session_id = $1 AND (outcome = 'answered' OR state = 'answered') AND answered_at IS NULL`, sessionID).Scan(&missing); err != nil {
+		r.t.Fatal(err)
+	}
+	if missing > 0 {
+		r.t.Fatalf("%d answered records have no answer time\n%s", missing, r.allRecords())
+	}
+}
+
+// contacts counts the session's logged contacts.
+func (r *rig) contacts(sessionID int64) int {
+	r.t.Helper()
+	var n int
+	if err := r.store.Pool().QueryRow(context.Background(), `SELECT count(*) FROM contacts WHERE session_id = $1`, sessionID).Scan(&n); err != nil {
+		r.t.Fatal(err)
+	}
+	return n
+}
