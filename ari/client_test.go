@@ -117,8 +117,9 @@ func newEnv(t *testing.T, change ...func(*arisim.Config, *Config)) *env {
 	return e
 }
 
-// waitTimeout bounds every wait for an event; generous for -race on 2 cores.
-const waitTimeout = 5 * time.Second
+// waitTimeout bounds every wait for an event: generous, because -race on 2
+// cores beside the other packages' tests read a 10,000-event burst in over 5 s.
+const waitTimeout = 15 * time.Second
 
 // next returns the first event of kind from m, discarding those before it;
 // it fails the test after waitTimeout.
