@@ -170,20 +170,29 @@ func TestWriteFailsOnce(t *testing.T) {
 // and calls that supporter first, at once (R4.4, R7.2).
 func TestClaimsLostAnswer(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
 	r := newRig(t, 3)
+	sess, _ := r.lostClaimInWrapUp()
+	r.press("2")
+	r.bridged(r.phone(1))
+	r.recordsEnd(sess.ID, "leader:"+leaderMobile+":live answered", "supporter:"+r.phone(0)+":answered",
+		"supporter:"+r.phone(1)+":cut", "supporter:"+r.phone(1)+":live answered")
+}
+
+// lostClaimInWrapUp runs an engine and a session until its leader is in
+// wrap-up after the first supporter, then claims the next supporter behind
+// the call's back, as a claim whose answer was lost does.
+func (r *rig) lostClaimInWrapUp() (queue.Session, queue.Claim) {
+	r.t.Helper()
 	r.startEngine("a", r.tel)
 	sess := r.start(r.leader)
 	r.bridged(r.phone(0))
 	r.press("*")
 	r.wrapUp(sess.ID, 0)
-	if _, _, err := r.store.Claim(ctx, r.org.ID, sess.ID); err != nil {
-		t.Fatal(err)
+	cl, _, err := r.store.Claim(context.Background(), r.org.ID, sess.ID)
+	if err != nil {
+		r.t.Fatal(err)
 	}
-	r.press("2")
-	r.bridged(r.phone(1))
-	r.recordsEnd(sess.ID, "leader:"+leaderMobile+":live answered", "supporter:"+r.phone(0)+":answered",
-		"supporter:"+r.phone(1)+":cut", "supporter:"+r.phone(1)+":live answered")
+	return sess, cl
 }
 
 // TestAuditEndsUnrecordedLeg: a record left live behind a driven session's
@@ -193,15 +202,7 @@ func TestAuditEndsUnrecordedLeg(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	r := newRig(t, 3)
-	r.startEngine("a", r.tel)
-	sess := r.start(r.leader)
-	r.bridged(r.phone(0))
-	r.press("*")
-	r.wrapUp(sess.ID, 0)
-	cl, _, err := r.store.Claim(ctx, r.org.ID, sess.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, cl := r.lostClaimInWrapUp()
 	r.wait("the audit to end the unrecorded leg", func() bool {
 		c, err := r.store.Call(ctx, r.org.ID, cl.Call.ID)
 		return err == nil && c.State == queue.CallEnded
