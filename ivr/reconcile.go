@@ -45,8 +45,12 @@ func (e *Engine) reconcile(ctx context.Context, gap bool) {
 	}
 	e.mu.Unlock()
 
-	if _, err := e.store.TakePhones(ctx, e.cfg.Driver, e.cfg.Lease, 100, e.drivenSessions()); err != nil {
-		e.log.Warn("reconcile: taking phone requests", "err", err)
+	// Our own requests' leases are made fresh before their calls are
+	// adopted (a restart may have outlasted them); other instances'
+	// sessions are taken over by take, which rings their leaders again
+	// when their calls cannot be adopted, never here.
+	if _, err := e.store.RenewPhones(ctx, e.cfg.Driver, e.cfg.Lease); err != nil {
+		e.log.Warn("reconcile: renewing phone leases", "err", err)
 		return
 	}
 	live, err := e.store.LiveCallsOf(ctx, e.cfg.Driver)
