@@ -26,12 +26,13 @@ endif
 export GOFLAGS := -buildvcs=false
 
 .SILENT: deps db-start db-stop db-create db-reset run
-.PHONY: help run test bench build deps db-start db-stop db-reset vet
+.PHONY: help run test bench chaos build deps db-start db-stop db-reset vet
 
 help:
 	@echo "make run    start PostgreSQL, migrate, seed the demo organisation, serve the panel"
 	@echo "make test   go vet + go test -race ./... against a private PostgreSQL (port $(PGPORT))"
 	@echo "make bench  benchmarks, one 'BENCH <name> <value> <unit>' line per figure"
+	@echo "make chaos  the fault drills (SIGKILL, PostgreSQL and Asterisk restarts, takeover): BENCH chaos_* lines"
 	@echo "make prompts  generate the Asterisk prompts (espeak-ng + sox) into asterisk-config/sounds"
 	@echo "make db-stop / db-reset   stop / wipe the private PostgreSQL cluster"
 
@@ -100,3 +101,7 @@ test: db-start vet
 
 bench: db-start build
 	CALLINGD_TEST_DATABASE_URL='$(ADMIN_URL)' go run ./cmd/callingbench --callingd $(BIN)/callingd
+
+# The fault drills alone (also in make test and make bench): BENCH chaos_* lines.
+chaos: db-start build
+	CALLINGD_TEST_DATABASE_URL='$(ADMIN_URL)' go run ./cmd/callingbench --callingd $(BIN)/callingd --only chaos

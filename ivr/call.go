@@ -20,6 +20,11 @@ type Call struct {
 	bridge   string
 	playback string // the playback running on the leader's leg, if any
 	playSeq  int
+	// playPrefix starts the ids of the call's prompts: the leader's channel
+	// and the driver's run, so a call adopted after a restart never reuses
+	// the id of a playback its predecessor left (Asterisk answers 409, and
+	// queues the new prompt behind the old one).
+	playPrefix string
 
 	// confirm: the leader presses a key before the first dial (R4.1);
 	// asked counts the prompts said so far.
@@ -82,7 +87,7 @@ func newCall(sessionID, leaderCallID int64) *Call {
 	return &Call{SessionID: sessionID, state: ringingLeader,
 		leader:   leg{callID: leaderCallID, channel: channelFor(leaderCallID)},
 		bridge:   bridgeFor(sessionID, leaderCallID),
-		ringback: mediaRingback}
+		ringback: mediaRingback, playPrefix: channelFor(leaderCallID) + "-p"}
 }
 
 // State names where the call is, for logs and metrics.
@@ -304,7 +309,7 @@ func (c *Call) onClaimed(ev event) []command {
 	// soon as it can; the prompt gives way to ringback just after.
 	cmds := []command{{kind: dialSupporter, callID: ev.claim.Call.ID, channel: c.supporter.channel,
 		number: ev.claim.Call.DialledNumber}}
-	cmds = append(cmds, c.play(c.ringback)...)
+	cmds = append(cmds, c.playAs(c.ringback, ringbackFor(c.leader.channel, ev.claim.Call.ID))...)
 	return append(cmds, logs...)
 }
 
@@ -341,10 +346,22 @@ func (c *Call) hangUpAll() []command {
 // play starts a prompt (or ringback) on the leader's leg, stopping the one
 // playing.
 func (c *Call) play(media string) []command {
-	cmds := c.stopPlaying()
 	c.playSeq++
-	c.playback = fmt.Sprintf("%s-p%d", c.leader.channel, c.playSeq)
-	return append(cmds, command{kind: play, channel: c.leader.channel, media: media, playback: c.playback})
+	return c.playAs(media, fmt.Sprintf("%s%d", c.playPrefix, c.playSeq))
+}
+
+// playAs starts media on the leader's leg under the playback id given.
+func (c *Call) playAs(media, id string) []command {
+	cmds := c.stopPlaying()
+	c.playback = id
+	return append(cmds, command{kind: play, channel: c.leader.channel, media: media, playback: id})
+}
+
+// ringbackFor names the ringback the leader hears while a supporter's leg
+// rings: after its leg, so whoever adopts the call after a restart can stop
+// a ringback the dead instance left playing (a tone plays until stopped).
+func ringbackFor(leaderChannel string, supporterCallID int64) string {
+	return fmt.Sprintf("%s-ringback-%d", leaderChannel, supporterCallID)
 }
 
 func (c *Call) stopPlaying() []command {

@@ -2,6 +2,8 @@ package ivr
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -31,6 +33,10 @@ type driver struct {
 	// this session. startup is what an adopted call runs first.
 	ringFirst bool
 	startup   []command
+	// adopted: the call was carried on from records after a restart or a
+	// takeover; its legs are checked with Asterisk before anything else,
+	// since events of the time before they were routed here are lost.
+	adopted bool
 	// launchedAt is when the engine started the driver (wall time): a lease
 	// renewal that began before it knows nothing of its session.
 	launchedAt time.Time
@@ -67,6 +73,7 @@ func (e *Engine) newDriver(org queue.Organisation, leader queue.User, call *Call
 		firstDial: true, dialledAt: map[string]time.Time{}}
 	call.confirm = org.ConfirmLeader
 	call.ringback = ringbackIn(org.ToneZone)
+	call.playPrefix = fmt.Sprintf("%s-%s-p", call.leader.channel, runID())
 	d.publish()
 	return d
 }
@@ -106,6 +113,13 @@ func (d *driver) run(ctx context.Context) error {
 		d.ringLeader(ctx)
 	}
 	d.exec(ctx, d.startup)
+	if d.adopted {
+		d.resync(ctx)
+		if d.call.state == wrapUp && d.call.playback == "" {
+			// The leader may have heard nothing for a while: tell them what to do.
+			d.exec(ctx, d.call.play(PromptWrapUp))
+		}
+	}
 	d.publish()
 	for !d.call.Done() || len(d.writes) > 0 {
 		select {
@@ -353,4 +367,12 @@ func ignoreGone(err error) error {
 		return nil
 	}
 	return err
+}
+
+// runID tells apart the runs of drivers of one call (a restart, a
+// takeover), for the ids of their playbacks.
+func runID() string {
+	b := make([]byte, 4)
+	rand.Read(b) // never fails (crypto/rand)
+	return hex.EncodeToString(b)
 }

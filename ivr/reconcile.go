@@ -123,18 +123,30 @@ func (e *Engine) adoptOrEnd(ctx context.Context, calls []queue.CallRecord, inApp
 		return nil
 	}
 	d := e.newDriver(org, user, c)
-	d.firstDial = false
+	d.firstDial, d.adopted = false, true
 	for _, ch := range d.channels() {
 		e.tel.Route(ch, d.mailbox)
 	}
 	e.tel.Route(c.bridge, d.mailbox)
 	e.log.Info("adopted a session's call", "session_id", c.SessionID, "state", c.State())
-	if c.state == wrapUp {
-		// The leader may have heard nothing for a while: tell them what to do.
-		d.startup = c.play(PromptWrapUp)
+	// A ringback the dead instance left would play on for ever, and hold
+	// every prompt of ours behind it.
+	for _, r := range []*queue.CallRecord{supporter, lastSupporterCall(c)} {
+		if r != nil {
+			d.startup = append(d.startup, command{kind: stopPlayback, playback: ringbackFor(c.leader.channel, r.ID)})
+		}
 	}
 	e.launch(ctx, d)
 	return append(d.channels(), c.bridge)
+}
+
+// lastSupporterCall is the call record of the supporter an adopted call in
+// wrap-up last talked to, if known.
+func lastSupporterCall(c *Call) *queue.CallRecord {
+	if c.last == nil {
+		return nil
+	}
+	return &queue.CallRecord{ID: c.last.callID}
 }
 
 // rememberLast gives an adopted call in wrap-up the supporter its keys

@@ -28,6 +28,8 @@ func (d *driver) noticeDropped(ctx context.Context) {
 // resync learns from Asterisk what lost events would have said: a leg
 // gone ends (as after a reconnect), a leg up is answered, a playback over
 // is finished, so the call never waits for an event that will not come.
+// It runs when the mailbox dropped events, and when a call is adopted
+// (events before its legs were routed here went nowhere).
 // Keys pressed meanwhile are lost; the leader presses again. When Asterisk
 // does not answer it tries again shortly.
 func (d *driver) resync(ctx context.Context) {
@@ -42,7 +44,8 @@ func (d *driver) resync(ctx context.Context) {
 		state, err := d.e.tel.ChannelState(ctx, ch)
 		switch {
 		case errors.Is(err, ari.ErrNotFound):
-			d.step(ctx, event{kind: fromAsterisk, ari: ari.Event{Kind: ari.LegEnded, Channel: ch, CauseText: causeLost}})
+			// Gone since the list was taken: its own end is on its way to
+			// the mailbox (the list holds the legs gone before).
 		case err != nil:
 			d.resyncLater(err)
 			return

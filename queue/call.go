@@ -146,7 +146,7 @@ func (s *Store) CallAnsweredAt(ctx context.Context, orgID, callID int64, at time
 	c, err := scanCall(s.pool.QueryRow(ctx, `
 		WITH c AS (
 			UPDATE call_records SET state = CASE WHEN state = 'dialling' THEN 'answered' ELSE state END,
-				answered_at = least(@at::timestamptz, coalesce(ended_at, @at::timestamptz))
+				answered_at = least(greatest(@at::timestamptz, originated_at), coalesce(ended_at, 'infinity'))
 			WHERE organisation_id = @org AND id = @call AND answered_at IS NULL
 				AND (state = 'dialling' OR outcome IN ('answered', 'cut'))
 			RETURNING *
@@ -184,14 +184,16 @@ func (s *Store) CallEnded(ctx context.Context, orgID, callID int64, outcome Outc
 
 const endCall = `
 	WITH ended AS (
-		UPDATE call_records SET state = 'ended', ended_at = @now,
+		-- Never before the leg began or was answered, whatever the clock of
+		-- the instance that ends it (another's may have begun it).
+		UPDATE call_records SET state = 'ended', ended_at = greatest(@now::timestamptz, originated_at, answered_at),
 			outcome = CASE WHEN @outcome::call_outcome = 'cut' AND logged THEN 'answered' ELSE @outcome::call_outcome END,
 			hangup_cause = nullif(@cause::integer, 0), hangup_cause_text = @cause_text
 		WHERE organisation_id = @org AND id = @call AND state <> 'ended'
 		RETURNING *
 	), freed AS (
 		UPDATE supporters sp SET live_call_id = NULL,
-			last_call_at = CASE WHEN ended.outcome IN ('cut', 'refused') THEN sp.last_call_at ELSE @now END,
+			last_call_at = CASE WHEN ended.outcome IN ('cut', 'refused') THEN sp.last_call_at ELSE ended.ended_at END,
 			-- A refused number stays out of every session (R7.5) until it changes.
 			undiallable = CASE WHEN ended.outcome = 'refused' AND ended.leg = 'supporter'
 				THEN left(coalesce(nullif(@cause_text, ''), 'refused'), 200) ELSE sp.undiallable END

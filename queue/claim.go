@@ -37,7 +37,14 @@ var claimNext = `
 		FOR UPDATE OF ss, sp SKIP LOCKED
 	), call AS (
 		INSERT INTO call_records (organisation_id, session_id, cycle, leg, supporter_id, leader_id, dialled_number, originated_at)
-		SELECT @org, @session, next.cycle, 'supporter', next.supporter_id, next.leader_id, next.phone, @now FROM next
+		SELECT @org, @session, next.cycle, 'supporter', next.supporter_id, next.leader_id, next.phone,
+			-- Never before the supporter's previous leg ended, whatever the
+			-- clock of the instance that ended it: one supporter's records
+			-- never overlap in time, as their calls never do (R7.2).
+			greatest(@now::timestamptz, (SELECT last.ended_at FROM call_records last
+				WHERE last.supporter_id = next.supporter_id AND last.leg = 'supporter'
+				ORDER BY last.originated_at DESC, last.id DESC LIMIT 1))
+		FROM next
 		WHERE ` + underCallCap + `
 		RETURNING *
 	), on_call AS (
@@ -92,6 +99,7 @@ func (s *Store) Claim(ctx context.Context, orgID, sessionID int64) (Claim, bool,
 	args := pgx.NamedArgs{"org": orgID, "session": sessionID, "now": s.clock.Now()}
 	claim := func() error {
 		return retrying(ctx, func() (err error) {
+			args["now"] = s.clock.Now() // a try after a wait is made now
 			cl.Supporter, err = s.claimOnce(ctx, args, &cl.Call)
 			return err
 		})

@@ -762,3 +762,38 @@ func TestCutCallWithALogEndsAnswered(t *testing.T) {
 		})
 	}
 }
+
+// TestRecordTimesWithSkewedClocks: instances' clocks disagree (one runs 2
+// minutes ahead); a call begun by one and answered and ended by another
+// still has times in order, and the supporter's next call in another
+// session begins after the last one ended, so one supporter's records
+// never overlap (R4.6, R7.2). Before, the end broke the schema's order
+// check and the record stayed live for ever.
+func TestRecordTimesWithSkewedClocks(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := newWorld(t, 1)
+	ahead := queue.NewStore(w.s.Pool(), &testClock{t: w.clock.Now().Add(2 * time.Minute)})
+	first := w.mustSession(t, w.leader)
+	cl, ok, err := ahead.Claim(ctx, w.org.ID, first.ID)
+	if err != nil || !ok {
+		t.Fatalf("claim: %v %v", ok, err)
+	}
+	if _, err := w.s.CallAnswered(ctx, w.org.ID, cl.Call.ID); err != nil {
+		t.Fatalf("answered by the instance behind: %v", err)
+	}
+	ended, err := w.s.CallEnded(ctx, w.org.ID, cl.Call.ID, queue.OutcomeCut, 16, "")
+	if err != nil {
+		t.Fatalf("ended by the instance behind: %v", err)
+	}
+	if ended.EndedAt.Before(*ended.AnsweredAt) || ended.AnsweredAt.Before(ended.OriginatedAt) {
+		t.Fatalf("times out of order: originated %v, answered %v, ended %v", ended.OriginatedAt, ended.AnsweredAt, ended.EndedAt)
+	}
+	again, ok, err := w.s.Claim(ctx, w.org.ID, first.ID) // cut: called again first, no cool-down
+	if err != nil || !ok {
+		t.Fatalf("claim again: %v %v", ok, err)
+	}
+	if again.Call.OriginatedAt.Before(*ended.EndedAt) {
+		t.Fatalf("the next call began at %v, before the last ended at %v", again.Call.OriginatedAt, *ended.EndedAt)
+	}
+}

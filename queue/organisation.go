@@ -181,7 +181,7 @@ func (s *Store) CreateOrganisation(ctx context.Context, o Organisation) (Organis
 			calling_window_start, calling_window_end, cooldown, ring_timeout, max_call_duration,
 			max_concurrent_calls, allowed_prefixes, created_at,
 			caller_name, tone_zone, confirm_leader, leader_confirm_timeout)
-		VALUES ($1, $2, $3, $4, nullif($5, ''), make_interval(secs => $6)::time, make_interval(secs => $7)::time,
+		VALUES ($1, $2, $3, $4, nullif($5, ''), make_interval(secs => $6)::text::time, make_interval(secs => $7)::text::time,
 			$8, $9, $10, $11, $12, $13, nullif($14, ''), $15, $16, $17)
 		RETURNING `+organisationColumns,
 		o.Slug, o.Name, o.Timezone, o.PhoneRegion, o.CallerID,

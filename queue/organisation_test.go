@@ -71,6 +71,16 @@ func TestCreateOrganisation(t *testing.T) {
 			t.Fatalf("by slug: %+v %v", again, err)
 		}
 	})
+	// A window to midnight is a valid day: it was stored as 00:00 and
+	// broke the schema's start-before-end check (an internal error).
+	t.Run("WindowToMidnight", func(t *testing.T) {
+		o := queue.NewOrganisation("all-day", "All day")
+		o.CallingWindowStart, o.CallingWindowEnd = 0, 24*time.Hour
+		got, err := s.CreateOrganisation(ctx, o)
+		if err != nil || got.CallingWindowStart != 0 || got.CallingWindowEnd != 24*time.Hour {
+			t.Fatalf("window %v to %v, %v; want 0s to 24h", got.CallingWindowStart, got.CallingWindowEnd, err)
+		}
+	})
 	bad := []struct {
 		name, field string
 		edit        func(*queue.Organisation)

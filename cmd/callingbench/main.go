@@ -57,6 +57,7 @@ var benchmarks = []benchmark{
 	{"ivr", "call flow: 200 leaders working at once against the simulator (--ivr-seconds, default 60)", benchIVR},
 	{"ivr-race", "call flow: 20 leaders on one list while every leg enters the application late; failed legs, REST requests per dial", benchIVRRace},
 	{"web", "the panel through callingd serve: dashboard and sheet page latency at 100 connections, SSE lag to 500 streams, memory per stream", benchWeb},
+	{"chaos", "fault drills with 20 leaders on real callingd serve processes: SIGKILL mid-call, lease holder killed, PostgreSQL and Asterisk restarted; stuck sessions, live records, double dials, lost writes, takeover time", benchChaos},
 }
 
 // bench is what every benchmark may use.
