@@ -22,13 +22,7 @@ var KillRestart = Scenario{Name: "kill_restart", strike: killRestart}
 const downFor = time.Second
 
 func killRestart(ctx context.Context, d *drill) error {
-	if _, err := d.serve(ctx, "solo"); err != nil {
-		return err
-	}
-	if err := d.startEvening(ctx); err != nil {
-		return err
-	}
-	if err := d.awaitMidCall(ctx); err != nil {
+	if err := d.soloMidCall(ctx); err != nil {
 		return err
 	}
 	leaders := d.leaderChannels()
@@ -108,13 +102,7 @@ func twoInstances(ctx context.Context, d *drill) error {
 var PostgresRestart = Scenario{Name: "postgres_restart", OwnCluster: true, strike: postgresRestart}
 
 func postgresRestart(ctx context.Context, d *drill) error {
-	if _, err := d.serve(ctx, "solo"); err != nil {
-		return err
-	}
-	if err := d.startEvening(ctx); err != nil {
-		return err
-	}
-	if err := d.awaitMidCall(ctx); err != nil {
+	if err := d.soloMidCall(ctx); err != nil {
 		return err
 	}
 	if err := d.noteFaultLegs(ctx); err != nil {
@@ -147,13 +135,7 @@ var AsteriskRestart = Scenario{Name: "asterisk_restart", strike: asteriskRestart
 const pauseWithin = 15 * time.Second
 
 func asteriskRestart(ctx context.Context, d *drill) error {
-	if _, err := d.serve(ctx, "solo"); err != nil {
-		return err
-	}
-	if err := d.startEvening(ctx); err != nil {
-		return err
-	}
-	if err := d.awaitMidCall(ctx); err != nil {
+	if err := d.soloMidCall(ctx); err != nil {
 		return err
 	}
 	d.sim.DropWebsockets()
@@ -166,6 +148,18 @@ func asteriskRestart(ctx context.Context, d *drill) error {
 	d.sim.Restart()
 	d.logf("websockets dropped, then Asterisk restarted: every channel gone")
 	return d.awaitPaused(ctx)
+}
+
+// soloMidCall starts one server and the evening, and waits until calls
+// are in progress.
+func (d *drill) soloMidCall(ctx context.Context) error {
+	if _, err := d.serve(ctx, "solo"); err != nil {
+		return err
+	}
+	if err := d.startEvening(ctx); err != nil {
+		return err
+	}
+	return d.awaitMidCall(ctx)
 }
 
 // lastInstance is the instance started last.
