@@ -223,7 +223,7 @@ func (d *driver) channels() []string {
 func (d *driver) exec(ctx context.Context, cmds []command) []event {
 	var out []event
 	for _, cmd := range cmds {
-		if cmd.kind == recordAnswered {
+		if cmd.kind == recordAnswered || cmd.kind == recordEnded {
 			cmd.at = d.e.clock.Now()
 		}
 		ev, err := d.run1(ctx, cmd)
@@ -331,7 +331,7 @@ func (d *driver) observeDial() {
 // for the call: the store decides that in the statement that ends it
 // (R4.4).
 func (d *driver) recordEnded(ctx context.Context, cmd command) error {
-	rec, err := d.e.store.CallEnded(ctx, d.org.ID, cmd.callID, cmd.outcome, cmd.cause, cmd.causeText)
+	rec, err := d.e.store.CallEndedAt(ctx, d.org.ID, cmd.callID, cmd.at, cmd.outcome, cmd.cause, cmd.causeText)
 	if err != nil {
 		return err
 	}

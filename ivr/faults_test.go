@@ -32,6 +32,16 @@ type dbFaults struct {
 	mu    sync.Mutex
 	fail  map[string]int // statement → which coming run fails (1 = the next)
 	delay map[string]delayed
+	// now is the rig's clock; brokeAt when each statement was broken.
+	now     func() time.Time
+	brokeAt map[string]time.Time
+}
+
+// broken returns when the statement was last broken.
+func (f *dbFaults) broken(statement string) time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.brokeAt[statement]
 }
 
 type delayed struct {
@@ -79,6 +89,12 @@ func (f *dbFaults) act(conn *pgx.Conn, sql string) {
 	var breakIt bool
 	var wait time.Duration
 	for statement, nth := range f.fail {
+		if strings.Contains(sql, statement) && (nth == failing || nth == 1) && f.now != nil {
+			if f.brokeAt == nil {
+				f.brokeAt = map[string]time.Time{}
+			}
+			f.brokeAt[statement] = f.now()
+		}
 		if strings.Contains(sql, statement) {
 			switch nth {
 			case failing:
@@ -159,6 +175,18 @@ func TestWriteFailsOnce(t *testing.T) {
 			r.answeredAtSet(sess.ID)
 			if n := r.contacts(sess.ID); n != 1 {
 				t.Fatalf("%d contacts logged, want the one of the key 1", n)
+			}
+			if tc.statement == sqlCallEnded {
+				// The end made again records when the leg ended, not when
+				// the database answered again (duration, cool-down).
+				var ended time.Time
+				if err := r.store.Pool().QueryRow(context.Background(), `SELECT ended_at FROM call_records
+					WHERE session_id = $1 AND leg = 'supporter' ORDER BY id LIMIT 1`, sess.ID).Scan(&ended); err != nil {
+					t.Fatal(err)
+				}
+				if broke := r.faults.broken(sqlCallEnded); ended.After(broke) {
+					t.Fatalf("the supporter's call ended at %v, after its end's write failed (%v): the retry's time", ended, broke)
+				}
 			}
 		})
 	}

@@ -73,7 +73,7 @@ func newRig(t *testing.T, supporters int, simulate ...func(*arisim.Config)) *rig
 	}
 	t.Cleanup(sim.Close)
 	r.sim = sim
-	r.faults = &dbFaults{}
+	r.faults = &dbFaults{now: r.clock.Now}
 	r.store = queue.NewStore(r.faultyPool(), r.clock)
 	r.store.PasswordCost = 4
 

@@ -94,8 +94,9 @@ type command struct {
 	cause     int
 	causeText string
 	contacted bool // for logContact
-	// For recordAnswered: when the answer was seen (the clock's "now" as
-	// the command first ran), so a retried write records the true time.
+	// For recordAnswered and recordEnded: when the answer or end was seen
+	// (the clock's "now" as the command first ran), so a retried write
+	// records the true time.
 	at time.Time
 	// For phoneDone: why the call ended without the leader hanging up,
 	// kept on the session for the panel ("" when they hung up).

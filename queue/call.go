@@ -165,10 +165,18 @@ func (s *Store) CallAnsweredAt(ctx context.Context, orgID, callID int64, at time
 // as the call ends is never missed. Ending an ended leg changes nothing and
 // returns it.
 func (s *Store) CallEnded(ctx context.Context, orgID, callID int64, outcome Outcome, cause int, causeText string) (CallRecord, error) {
+	return s.CallEndedAt(ctx, orgID, callID, s.clock.Now(), outcome, cause, causeText)
+}
+
+// CallEndedAt is CallEnded for a leg that ended at a time past: the phone
+// flow's write of an end that failed and is made again once the database
+// answers, so the call's duration and the cool-down count from the true
+// end, not from the outage's.
+func (s *Store) CallEndedAt(ctx context.Context, orgID, callID int64, at time.Time, outcome Outcome, cause int, causeText string) (CallRecord, error) {
 	if !outcome.Valid() {
 		return CallRecord{}, FieldErrorf("outcome", "%q is not a call outcome", outcome)
 	}
-	args := pgx.NamedArgs{"org": orgID, "call": callID, "outcome": outcome, "cause": cause, "cause_text": causeText, "now": s.clock.Now()}
+	args := pgx.NamedArgs{"org": orgID, "call": callID, "outcome": outcome, "cause": cause, "cause_text": causeText, "now": at}
 	var c CallRecord
 	err := retrying(ctx, func() error {
 		return s.queryRowAfter(ctx, `SELECT `+markingItself+`, `+progressUnchanged, endCall, args, func(row pgx.Row) (err error) {
