@@ -108,6 +108,8 @@ func TestBadCommandLines(t *testing.T) {
 		{"UserNoSub", []string{"user"}, 2, "Usage: callingd user"},
 		{"BadAnnounceEvery", []string{"serve", "--announce-every", "soon"}, 1, `announce-every: must be a positive duration such as 250ms, not "soon"`},
 		{"ZeroAnnounceEvery", []string{"serve", "--announce-every", "0s"}, 1, "announce-every"},
+		{"ShortLease", []string{"serve", "--lease", "500ms"}, 1, `lease: must be a duration of at least 1s such as 30s, not "500ms"`},
+		{"BadLease", []string{"serve", "--lease", "long"}, 1, "lease: must be a duration"},
 		{"BadWindow", []string{"org", "add", "--slug", "x", "--name", "X", "--calling-window", "nine-five"}, 1, "calling-window"},
 	}
 	for _, tc := range cases {
@@ -208,6 +210,11 @@ func TestServeAnswersReadyz(t *testing.T) {
 	if code := <-done; code != 0 {
 		t.Fatalf("serve exit %d after interrupt: %s", code, errOut.String())
 	}
+	// Every goroutine serve started stopped before the pool closed (issue
+	// 12): none wrote to a closed pool.
+	if strings.Contains(errOut.String(), "closed pool") {
+		t.Fatalf("a write after the pool closed:\n%s", errOut.String())
+	}
 }
 
 // TestServeLogsInDemoUsers: the logins `callingd demo` prints open the
@@ -236,6 +243,11 @@ func TestServeLogsInDemoUsers(t *testing.T) {
 	cancel()
 	if code := <-done; code != 0 {
 		t.Fatalf("serve exit %d after interrupt: %s", code, errOut.String())
+	}
+	// Every goroutine serve started stopped before the pool closed (issue
+	// 12): none wrote to a closed pool.
+	if strings.Contains(errOut.String(), "closed pool") {
+		t.Fatalf("a write after the pool closed:\n%s", errOut.String())
 	}
 }
 
@@ -342,6 +354,11 @@ func TestServeWithSimulatedPhones(t *testing.T) {
 	cancel()
 	if code := <-done; code != 0 {
 		t.Fatalf("serve exit %d after interrupt: %s", code, errOut.String())
+	}
+	// Every goroutine serve started stopped before the pool closed (issue
+	// 12): none wrote to a closed pool.
+	if strings.Contains(errOut.String(), "closed pool") {
+		t.Fatalf("a write after the pool closed:\n%s", errOut.String())
 	}
 }
 

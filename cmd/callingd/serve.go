@@ -47,6 +47,9 @@ sessions: ring leaders, bridge supporters, follow the keypad.`)
 	if err != nil || announceEvery <= 0 {
 		return queue.FieldErrorf("announce-every", "must be a positive duration such as 250ms, not %q", *announce)
 	}
+	if _, err := phones.leaseDuration(); err != nil {
+		return err
+	}
 	log, err := newLogger(env, *logFormat, *logLevel)
 	if err != nil {
 		return err

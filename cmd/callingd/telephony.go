@@ -47,6 +47,15 @@ func addTelephonyFlags(env *environment, fs *flag.FlagSet) telephonyFlags {
 	}
 }
 
+// leaseDuration is --lease, checked.
+func (f telephonyFlags) leaseDuration() (time.Duration, error) {
+	lease, err := time.ParseDuration(*f.lease)
+	if err != nil || lease < time.Second {
+		return 0, queue.FieldErrorf("lease", "must be a duration of at least 1s such as 30s, not %q", *f.lease)
+	}
+	return lease, nil
+}
+
 // telephony is the running Asterisk side: the ARI client and the engine
 // that drives sessions.
 type telephony struct {
@@ -98,10 +107,10 @@ func startTelephony(ctx context.Context, env *environment, f telephonyFlags, sto
 		return nil, queue.FieldErrorf("ari-url", "%v", err)
 	}
 	t.client = client
-	lease, err := time.ParseDuration(*f.lease)
-	if err != nil || lease < time.Second {
+	lease, err := f.leaseDuration()
+	if err != nil {
 		t.close()
-		return nil, queue.FieldErrorf("lease", "must be a duration of at least 1s such as 30s, not %q", *f.lease)
+		return nil, err
 	}
 	t.engine, err = ivr.New(store, client, ivr.Config{Driver: *f.instance, Node: url, Lease: lease,
 		Logger: log.With("part", "ivr"), Registerer: reg})
