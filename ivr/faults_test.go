@@ -2,6 +2,8 @@ package ivr_test
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -12,8 +14,10 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/supporterbase/callingsessions/ari/arisim"
+	"github.com/supporterbase/callingsessions/ivr"
 	"github.com/supporterbase/callingsessions/queue"
 )
 
@@ -422,4 +426,36 @@ func TestLeaseLostHangsUp(t *testing.T) {
 	r.faults.heal(sqlRenewPhones)
 	r.recordsEnd(sess.ID, "leader:"+leaderMobile+":answered", "supporter:"+r.phone(0)+":cut")
 	r.phoneOver(sess.ID)
+}
+
+// TestStopReportsWritesNotMade: the server stops while the database
+// refuses a call's end; Run makes one last try and then says which write it
+// could not make (issue 12: it returned nil whatever happened), and the
+// next instance's reconciliation ends the record.
+func TestStopReportsWritesNotMade(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, 3)
+	e, err := ivr.New(r.store, r.tel, ivr.Config{Driver: "a", Clock: simClock{r.clock}, Lease: 2 * time.Second,
+		RenewEvery: 100 * time.Millisecond, Registerer: prometheus.NewRegistry(),
+		Logger: slog.New(slog.NewTextHandler(testWriter{t}, nil)).With("engine", "stopping")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan error, 1)
+	go func() { stopped <- e.Run(ctx) }()
+	sess := r.start(r.leader)
+	r.bridged(r.phone(0))
+	r.faults.failAll(sqlCallEnded)
+	r.press("*")
+	r.gone(r.phone(0))
+	time.Sleep(300 * time.Millisecond) // a retry or two
+	cancel()
+	err = <-stopped
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("session %d", sess.ID)) {
+		t.Fatalf("Run returned %v, want the session's write not made", err)
+	}
+	r.faults.heal(sqlCallEnded)
+	r.startEngine("a", r.connect())
+	r.recordsEnd(sess.ID, "leader:"+leaderMobile+":live answered", "supporter:"+r.phone(0)+":cut")
 }

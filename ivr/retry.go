@@ -42,23 +42,26 @@ func mustHappen(kind commandKind) bool {
 // retryable: the failure may pass (a connection lost, a timeout, Asterisk
 // unreachable or failing), unlike a refusal of the request itself (a
 // domain error, Asterisk's 4xx).
-func retryable(ctx context.Context, err error) bool {
+func retryable(err error) bool {
 	var rest *ari.RESTError
 	if errors.As(err, &rest) && rest.Status >= 400 && rest.Status < 500 {
 		return false
 	}
-	return ctx.Err() == nil && !errors.Is(err, ari.ErrInvalid) && queue.ErrorCode(err) == queue.EINTERNAL
+	return !errors.Is(err, ari.ErrInvalid) && queue.ErrorCode(err) == queue.EINTERNAL
 }
 
-// failed keeps a write that must happen for another try, or logs it.
+// failed keeps a write that must happen for another try, or logs it. One
+// cut short because the server stops is kept too: leave tries it last.
 func (d *driver) failed(ctx context.Context, w pendingWrite, err error) {
 	w.tries++
 	log := d.log.With("command", w.cmd.kind, "channel_id", w.cmd.channel, "call_id", w.cmd.callID, "tries", w.tries, "err", err)
 	switch {
-	case !mustHappen(w.cmd.kind) || !retryable(ctx, err):
+	case !mustHappen(w.cmd.kind) || !retryable(err):
 		log.Warn("command failed")
 	case w.tries >= maxWriteTries:
 		log.Error("command failed; giving up: the audits end what it left live")
+	case ctx.Err() != nil:
+		d.writes = append(d.writes, w)
 	default:
 		log.Warn("command failed; it will be tried again")
 		d.writes = append(d.writes, w)
@@ -131,7 +134,7 @@ func (d *driver) claim(ctx context.Context) *event {
 		case errors.Is(err, queue.ErrSupporterLegLive):
 			d.log.Warn("the session has a live supporter leg the call does not hold; ending it", "err", err)
 			d.auditNow(ctx)
-		case err != nil && retryable(ctx, err):
+		case err != nil && ctx.Err() == nil && retryable(err):
 			d.log.Warn("claiming the next supporter failed; trying again", "err", err, "try", try+1)
 			sleep(ctx, firstRetry<<try)
 		default:
