@@ -40,13 +40,6 @@ func callIn(st state) *Call {
 	return c
 }
 
-// confirmingCall is a call whose leader is asked for a key after answering.
-func confirmingCall() *Call {
-	c := newCall(7, 1)
-	c.confirm = true
-	return c
-}
-
 func asterisk(kind ari.EventKind, channel string, f ...func(*ari.Event)) event {
 	e := ari.Event{Kind: kind, Channel: channel}
 	for _, fn := range f {

@@ -131,22 +131,18 @@ func (e *Engine) adoptOrEnd(ctx context.Context, calls []queue.CallRecord, inApp
 	e.log.Info("adopted a session's call", "session_id", c.SessionID, "state", c.State())
 	// A ringback the dead instance left would play on for ever, and hold
 	// every prompt of ours behind it.
-	for _, r := range []*queue.CallRecord{supporter, lastSupporterCall(c)} {
-		if r != nil {
-			d.startup = append(d.startup, command{kind: stopPlayback, playback: ringbackFor(c.leader.channel, r.ID)})
-		}
+	var rang []int64 // supporter legs the leader may have heard ringing
+	if supporter != nil {
+		rang = append(rang, supporter.ID)
+	}
+	if c.last != nil {
+		rang = append(rang, c.last.callID)
+	}
+	for _, id := range rang {
+		d.startup = append(d.startup, command{kind: stopPlayback, playback: ringbackFor(c.leader.channel, id)})
 	}
 	e.launch(ctx, d)
 	return append(d.channels(), c.bridge)
-}
-
-// lastSupporterCall is the call record of the supporter an adopted call in
-// wrap-up last talked to, if known.
-func lastSupporterCall(c *Call) *queue.CallRecord {
-	if c.last == nil {
-		return nil
-	}
-	return &queue.CallRecord{ID: c.last.callID}
 }
 
 // rememberLast gives an adopted call in wrap-up the supporter its keys

@@ -32,7 +32,6 @@ type rig struct {
 	list       queue.List
 	leader     queue.User
 	supporters []queue.Supporter // in list order
-	engines    []context.CancelFunc
 	// faults breaks or slows chosen statements of the store's pool.
 	faults *dbFaults
 	// mailboxLimit, when set, bounds the engines' session mailboxes.

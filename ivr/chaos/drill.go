@@ -345,12 +345,6 @@ func (d *drill) stuckSession(id int64, why string) {
 	d.res.Problems = append(d.res.Problems, fmt.Sprintf("stuck session %d: %s", id, why))
 }
 
-func (d *drill) problem(format string, args ...any) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.res.Problems = append(d.res.Problems, fmt.Sprintf(format, args...))
-}
-
 func (d *drill) logf(format string, args ...any) {
 	fmt.Fprintf(d.cfg.Log, "chaos %s %s: %s\n", d.res.Scenario, time.Now().Format("15:04:05.000"), fmt.Sprintf(format, args...))
 }

@@ -130,15 +130,6 @@ func (w *world) addSession(ctx context.Context, store *queue.Store, list queue.L
 	return nil
 }
 
-// sessionIDs lists every session's id.
-func (w *world) sessionIDs() []int64 {
-	ids := make([]int64, len(w.sessions))
-	for i, s := range w.sessions {
-		ids[i] = s.id
-	}
-	return ids
-}
-
 // scriptPhones gives every phone its part for the evening: leaders answer,
 // confirm and keep pressing keys; supporters answer and talk, answer and
 // wait for the leader's *, are busy, ring out, or cannot be reached.

@@ -28,12 +28,6 @@ func (s simulator) press(t *testing.T, number, digits string) {
 	s.do(t, http.MethodPost, "/sim/phones/"+url.PathEscape(number)+"/keys", map[string]string{"digits": digits}, nil)
 }
 
-// script sets how the phone of number answers its next calls.
-func (s simulator) script(t *testing.T, number string, sc arisim.Script) {
-	t.Helper()
-	s.do(t, http.MethodPut, "/sim/phones/"+url.PathEscape(number), sc, nil)
-}
-
 // channels lists the live channels, oldest first.
 func (s simulator) channels(t *testing.T) []arisim.ChannelInfo {
 	t.Helper()
