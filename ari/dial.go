@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // e164 is the shape of a number the trunk takes: "+", a non-zero country
@@ -93,8 +94,8 @@ func (c *Client) endpoint(req DialRequest) (string, error) {
 		return invalid("Number", "%q is not an E.164 number (+ and 6 to 15 digits)", req.Number)
 	case req.CallerID != "" && !e164.MatchString(req.CallerID):
 		return invalid("CallerID", "%q is not an E.164 number (+ and 6 to 15 digits)", req.CallerID)
-	case len(req.CallerName) > maxCallerNameLen || strings.ContainsAny(req.CallerName, "\"<>\r\n"):
-		return invalid("CallerName", "%q is not a caller name (up to %d characters, no quotes or angle brackets)", req.CallerName, maxCallerNameLen)
+	case utf8.RuneCountInString(req.CallerName) > maxCallerNameLen || strings.ContainsAny(req.CallerName, "\"<>\\\r\n"):
+		return invalid("CallerName", "%q is not a caller name (up to %d characters, no quotes, angle brackets or backslashes)", req.CallerName, maxCallerNameLen)
 	case req.Timeout < 0:
 		return invalid("Timeout", "%v is negative", req.Timeout)
 	}

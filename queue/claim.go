@@ -96,7 +96,7 @@ const releaseEndedHolds = `
 // session.
 func (s *Store) Claim(ctx context.Context, orgID, sessionID int64) (Claim, bool, error) {
 	var cl Claim
-	args := pgx.NamedArgs{"org": orgID, "session": sessionID, "now": s.clock.Now()}
+	args := pgx.NamedArgs{"org": orgID, "session": sessionID} // now: each try's own
 	claim := func() error {
 		return retrying(ctx, func() (err error) {
 			args["now"] = s.clock.Now() // a try after a wait is made now

@@ -320,7 +320,7 @@ const logContact = `
 		FROM calling_sessions s JOIN call_lists l ON l.id = s.list_id
 		WHERE s.organisation_id = @org AND s.id = @session::bigint
 	), call AS (
-		SELECT c.id FROM call_records c
+		SELECT c.id, c.outcome FROM call_records c
 		WHERE c.organisation_id = @org AND c.id = @call::bigint AND c.session_id = @session::bigint
 			AND c.leg = 'supporter' AND c.supporter_id = @supporter::bigint
 	), valid AS (
@@ -349,7 +349,7 @@ const logContact = `
 		-- is done with for this cycle and cools down as after any answer.
 		UPDATE call_records c SET logged = true,
 			outcome = CASE WHEN was.outcome = 'cut' THEN 'answered' ELSE c.outcome END
-		FROM logged, (SELECT c0.id, c0.outcome FROM call_records c0 JOIN logged ON c0.id = logged.call_id) was
+		FROM logged JOIN call was ON was.id = logged.call_id
 		WHERE c.id = was.id AND NOT c.logged
 		RETURNING c.session_id, c.supporter_id, c.ended_at, was.outcome = 'cut' AS uncut, logged.contacted
 	), unqueued AS (

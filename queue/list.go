@@ -281,14 +281,8 @@ func (s *Store) ListMembers(ctx context.Context, orgID, listID, afterPosition in
 	if err := checkPageLimit(limit); err != nil {
 		return nil, err
 	}
-	rows, err := s.pool.Query(ctx, `
-		SELECT `+supporterColumns+`, m.position, m.added_at
-		FROM call_lists l
-		JOIN list_members m ON m.list_id = l.id AND m.removed_at IS NULL AND m.position > $3
-		JOIN supporters s ON s.id = m.supporter_id
-		WHERE l.organisation_id = $1 AND l.id = $2
-		ORDER BY m.position
-		LIMIT $4`, orgID, listID, afterPosition, limit)
+	rows, err := s.pool.Query(ctx, listMembersPageSQL+listMembersOrder,
+		pgx.NamedArgs{"org": orgID, "list": listID, "after": afterPosition, "limit": limit})
 	if err != nil {
 		return nil, Internal("list members", err)
 	}

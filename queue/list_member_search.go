@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -38,16 +37,14 @@ type ListMemberPage struct {
 // 0002), so a search that matches few supporters is served from those
 // indexes and the membership primary key instead of a walk of the list;
 // the planner picks whichever is cheaper.
-const (
+var (
 	listMembersPageSQL = `
-		SELECT ` + supporterColumns + `, m.position, m.added_at
+		SELECT ` + supporterColumnsSP + `, m.position, m.added_at
 		FROM call_lists l
 		JOIN list_members m ON m.list_id = l.id AND m.removed_at IS NULL AND m.position > @after
-		JOIN supporters s ON s.id = m.supporter_id
+		JOIN supporters sp ON sp.id = m.supporter_id
 		WHERE l.organisation_id = @org AND l.id = @list`
-	listMembersByName  = ` AND (s.first_name || ' ' || s.last_name) ILIKE @pattern`
-	listMembersByPhone = ` AND s.phone_key LIKE @pattern`
-	listMembersOrder   = ` ORDER BY m.position LIMIT @limit`
+	listMembersOrder = ` ORDER BY m.position LIMIT @limit`
 )
 
 // SearchListMembers returns a page of a list's current members in queue
@@ -68,17 +65,13 @@ func (s *Store) SearchListMembers(ctx context.Context, orgID, listID int64, q Li
 	}
 	sql := listMembersPageSQL
 	args := pgx.NamedArgs{"org": orgID, "list": listID, "after": q.AfterPosition, "limit": limit + 1}
-	search := strings.TrimSpace(q.Search)
-	switch {
-	case utf8.RuneCountInString(search) > MaxSupporterSearchLen:
-		return ListMemberPage{}, FieldErrorf("search", "must be at most %d characters", MaxSupporterSearchLen)
-	case phoneLike.MatchString(search) && strings.Trim(searchDigits(search), "0") != "":
-		// A number written the national way loses its trunk zero in E.164.
-		sql += listMembersByPhone
-		args["pattern"] = "%" + strings.TrimLeft(searchDigits(search), "0") + "%"
-	case search != "":
-		sql += listMembersByName
-		args["pattern"] = "%" + likeEscaper.Replace(search) + "%"
+	filter, pattern, err := supporterSearch(q.Search)
+	if err != nil {
+		return ListMemberPage{}, err
+	}
+	if filter != "" {
+		sql += " AND " + filter
+		args["pattern"] = pattern
 	}
 	rows, err := s.pool.Query(ctx, sql+listMembersOrder, args)
 	if err != nil {
@@ -114,9 +107,6 @@ func (s *Store) FindGroupSupporter(ctx context.Context, orgID, groupID int64, re
 	if ref == "" {
 		return Supporter{}, FieldErrorf("supporter", "is required: a phone number or a supporter id")
 	}
-	if err := s.checkGroup(ctx, orgID, groupID); err != nil {
-		return Supporter{}, err
-	}
 	org, err := s.Organisation(ctx, orgID)
 	if err != nil {
 		return Supporter{}, err
@@ -124,29 +114,35 @@ func (s *Store) FindGroupSupporter(ctx context.Context, orgID, groupID int64, re
 	byID := supporterIDRef.FindStringSubmatch(ref)
 	if !strings.HasPrefix(ref, "#") {
 		if phone, err := ParsePhone(ref, org.PhoneRegion); err == nil {
-			sp, err := scanSupporter(s.pool.QueryRow(ctx, `
-				SELECT `+supporterColumns+` FROM supporters s
-				WHERE s.organisation_id = $1 AND s.group_id = $2 AND s.phone_key = $3`,
-				orgID, groupID, phone.Key))
-			if err == nil {
-				return sp, nil
-			}
-			if !errors.Is(err, pgx.ErrNoRows) {
-				return Supporter{}, Internal("find supporter", err)
+			if sp, ok, err := s.groupSupporter(ctx, orgID, groupID, "s.phone_key", phone.Key); ok || err != nil {
+				return sp, err
 			}
 		}
 	}
 	if byID != nil {
 		id, _ := strconv.ParseInt(byID[1], 10, 64)
-		sp, err := scanSupporter(s.pool.QueryRow(ctx, `
-			SELECT `+supporterColumns+` FROM supporters s
-			WHERE s.organisation_id = $1 AND s.group_id = $2 AND s.id = $3`, orgID, groupID, id))
-		if err == nil {
-			return sp, nil
-		}
-		if !errors.Is(err, pgx.ErrNoRows) {
-			return Supporter{}, Internal("find supporter", err)
+		if sp, ok, err := s.groupSupporter(ctx, orgID, groupID, "s.id", id); ok || err != nil {
+			return sp, err
 		}
 	}
+	// Nobody matched: say so, unless the group is not the organisation's.
+	if err := s.checkGroup(ctx, orgID, groupID); err != nil {
+		return Supporter{}, err
+	}
 	return Supporter{}, FieldErrorf("supporter", "no supporter of this group has the number or id %q", ref)
+}
+
+// groupSupporter finds the group's supporter whose column (s.phone_key or
+// s.id) is value; ok is false when none is.
+func (s *Store) groupSupporter(ctx context.Context, orgID, groupID int64, column string, value any) (Supporter, bool, error) {
+	sp, err := scanSupporter(s.pool.QueryRow(ctx, `
+		SELECT `+supporterColumns+` FROM supporters s
+		WHERE s.organisation_id = $1 AND s.group_id = $2 AND `+column+` = $3`, orgID, groupID, value))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Supporter{}, false, nil
+	}
+	if err != nil {
+		return Supporter{}, false, Internal("find supporter", err)
+	}
+	return sp, true, nil
 }

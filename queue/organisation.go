@@ -80,8 +80,11 @@ func ShippedToneZones() []string {
 	return zones
 }
 
+// shippedToneZones is ShippedToneZones, listed once.
+var shippedToneZones = ShippedToneZones()
+
 // validToneZone reports whether asterisk-config ships zone.
-func validToneZone(zone string) bool { return slices.Contains(ShippedToneZones(), zone) }
+func validToneZone(zone string) bool { return slices.Contains(shippedToneZones, zone) }
 
 var (
 	slugPattern   = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)

@@ -44,15 +44,8 @@ func (s *Store) UpdateProfile(ctx context.Context, orgID, userID int64, p Profil
 	if err := checkUserName(p.FirstName, p.LastName); err != nil {
 		return User{}, err
 	}
-	if p.Mobile != "" {
-		if p.Mobile, err = ParseMobile(p.Mobile, org.PhoneRegion); err != nil {
-			return User{}, err
-		}
-	}
-	if p.Timezone != "" {
-		if err := ValidateTimezone("timezone", p.Timezone); err != nil {
-			return User{}, err
-		}
+	if p.Mobile, err = checkMobileAndTimezone(org.PhoneRegion, p.Mobile, p.Timezone); err != nil {
+		return User{}, err
 	}
 	tag, err := s.pool.Exec(ctx, `
 		UPDATE users SET first_name = $3, last_name = $4, mobile = nullif($5, ''), timezone = nullif($6, '')

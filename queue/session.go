@@ -202,7 +202,7 @@ func (s *Store) sessionFor(ctx context.Context, actor User, sessionID int64) (Se
 	if err != nil {
 		return Session{}, err
 	}
-	if sess.LeaderID != actor.ID && !actor.CanLead(sess.GroupID) {
+	if !actor.CanRun(sess) {
 		return Session{}, Errorf(EFORBIDDEN, "you may not change this session")
 	}
 	return sess, nil

@@ -354,16 +354,24 @@ type SkipAuditEntry struct {
 	At        time.Time
 }
 
+// skipAuditEntries selects SkipAuditEntry columns (scanDest's order) from
+// a session's audit, aliased s (the session) and a (the audit).
+const skipAuditEntries = `a.id, a.action, a.skip_type, a.skip_until, coalesce(a.reason, ''), coalesce(a.actor_id, 0),
+		coalesce(trim(u.first_name || ' ' || u.last_name), ''), a.at
+	FROM calling_sessions s
+	JOIN skip_audit a ON a.session_id = s.id
+	LEFT JOIN users u ON u.id = a.actor_id`
+
+// scanDest is where a row of skipAuditEntries goes.
+func (e *SkipAuditEntry) scanDest() []any {
+	return []any{&e.ID, &e.Action, &e.Type, &e.Until, &e.Reason, &e.ActorID, &e.ActorName, &e.At}
+}
+
 // SkipAudit returns the supporter's skip audit in the session, oldest
 // first. ENOTFOUND (field "supporter_id") unless the organisation's session
 // has (or had) the supporter.
 func (s *Store) SkipAudit(ctx context.Context, orgID, sessionID, supporterID int64) ([]SkipAuditEntry, error) {
-	rows, err := s.pool.Query(ctx, `
-		SELECT a.id, a.action, a.skip_type, a.skip_until, coalesce(a.reason, ''), coalesce(a.actor_id, 0),
-			coalesce(trim(u.first_name || ' ' || u.last_name), ''), a.at
-		FROM calling_sessions s
-		JOIN skip_audit a ON a.session_id = s.id
-		LEFT JOIN users u ON u.id = a.actor_id
+	rows, err := s.pool.Query(ctx, `SELECT `+skipAuditEntries+`
 		WHERE s.organisation_id = $1 AND s.id = $2 AND a.supporter_id = $3
 		ORDER BY a.id`, orgID, sessionID, supporterID)
 	if err != nil {
@@ -371,7 +379,7 @@ func (s *Store) SkipAudit(ctx context.Context, orgID, sessionID, supporterID int
 	}
 	entries, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (SkipAuditEntry, error) {
 		var e SkipAuditEntry
-		err := row.Scan(&e.ID, &e.Action, &e.Type, &e.Until, &e.Reason, &e.ActorID, &e.ActorName, &e.At)
+		err := row.Scan(e.scanDest()...)
 		return e, err
 	})
 	if err != nil {

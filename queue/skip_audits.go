@@ -16,12 +16,7 @@ func (s *Store) SkipAudits(ctx context.Context, orgID, sessionID int64, supporte
 	if len(supporterIDs) == 0 {
 		return audits, nil
 	}
-	rows, err := s.pool.Query(ctx, `
-		SELECT a.supporter_id, a.id, a.action, a.skip_type, a.skip_until, coalesce(a.reason, ''), coalesce(a.actor_id, 0),
-			coalesce(trim(u.first_name || ' ' || u.last_name), ''), a.at
-		FROM calling_sessions s
-		JOIN skip_audit a ON a.session_id = s.id
-		LEFT JOIN users u ON u.id = a.actor_id
+	rows, err := s.pool.Query(ctx, `SELECT a.supporter_id, `+skipAuditEntries+`
 		WHERE s.organisation_id = $1 AND s.id = $2 AND a.supporter_id = ANY ($3::bigint[])
 		ORDER BY a.supporter_id, a.id`, orgID, sessionID, supporterIDs)
 	if err != nil {
@@ -33,8 +28,7 @@ func (s *Store) SkipAudits(ctx context.Context, orgID, sessionID int64, supporte
 	}
 	entries, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (keyed, error) {
 		var k keyed
-		e := &k.entry
-		err := row.Scan(&k.supporterID, &e.ID, &e.Action, &e.Type, &e.Until, &e.Reason, &e.ActorID, &e.ActorName, &e.At)
+		err := row.Scan(append([]any{&k.supporterID}, k.entry.scanDest()...)...)
 		return k, err
 	})
 	if err != nil {

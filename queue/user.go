@@ -130,15 +130,8 @@ func (s *Store) CreateUser(ctx context.Context, orgID int64, in UserInput) (User
 	if err := CheckPassword(in.Password, u.Email); err != nil {
 		return User{}, err
 	}
-	if in.Mobile != "" {
-		if u.Mobile, err = ParseMobile(in.Mobile, org.PhoneRegion); err != nil {
-			return User{}, err
-		}
-	}
-	if u.Timezone != "" {
-		if err := ValidateTimezone("timezone", u.Timezone); err != nil {
-			return User{}, err
-		}
+	if u.Mobile, err = checkMobileAndTimezone(org.PhoneRegion, in.Mobile, u.Timezone); err != nil {
+		return User{}, err
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(in.Password), s.PasswordCost)
 	if err != nil {
@@ -298,4 +291,22 @@ func (s *Store) RemoveGroupRole(ctx context.Context, orgID, userID, groupID int6
 	_, err := s.pool.Exec(ctx, `DELETE FROM group_roles WHERE organisation_id = $1 AND user_id = $2 AND group_id = $3`,
 		orgID, userID, groupID)
 	return Internal("remove group role", err)
+}
+
+// checkMobileAndTimezone checks a user's optional mobile (in the
+// organisation's region) and timezone, and returns the mobile in E.164
+// ("" when none was given).
+func checkMobileAndTimezone(region, mobile, timezone string) (string, error) {
+	if mobile != "" {
+		var err error
+		if mobile, err = ParseMobile(mobile, region); err != nil {
+			return "", err
+		}
+	}
+	if timezone != "" {
+		if err := ValidateTimezone("timezone", timezone); err != nil {
+			return "", err
+		}
+	}
+	return mobile, nil
 }

@@ -163,6 +163,23 @@ const (
 	searchByPhone = `sp.phone_key LIKE @pattern`
 )
 
+// supporterSearch turns a search for supporters (aliased sp) into a
+// filter, searchByName or searchByPhone, and its @pattern; "" for a blank
+// search. EINVALID (field "search") when it is too long.
+func supporterSearch(raw string) (filter, pattern string, err error) {
+	search := strings.TrimSpace(raw)
+	switch {
+	case utf8.RuneCountInString(search) > MaxSupporterSearchLen:
+		return "", "", FieldErrorf("search", "must be at most %d characters", MaxSupporterSearchLen)
+	case phoneLike.MatchString(search) && strings.Trim(searchDigits(search), "0") != "":
+		// A number written the national way loses its trunk zero in E.164.
+		return searchByPhone, "%" + strings.TrimLeft(searchDigits(search), "0") + "%", nil
+	case search != "":
+		return searchByName, "%" + likeEscaper.Replace(search) + "%", nil
+	}
+	return "", "", nil
+}
+
 // phoneLike is a search written like a phone number.
 var phoneLike = regexp.MustCompile(`^[+\d][\d\s().-]*$`)
 
@@ -185,17 +202,13 @@ func supportersQuery(q SupporterQuery) (string, pgx.NamedArgs, int, error) {
 		filters = append(filters, statusPrefilter[q.Status], "st.status = @status")
 		args["status"] = string(q.Status)
 	}
-	search := strings.TrimSpace(q.Search)
-	switch {
-	case utf8.RuneCountInString(search) > MaxSupporterSearchLen:
-		return "", nil, 0, FieldErrorf("search", "must be at most %d characters", MaxSupporterSearchLen)
-	case phoneLike.MatchString(search) && strings.Trim(searchDigits(search), "0") != "":
-		filters = append(filters, searchByPhone)
-		// A number written the national way loses its trunk zero in E.164.
-		args["pattern"] = "%" + strings.TrimLeft(searchDigits(search), "0") + "%"
-	case search != "":
-		filters = append(filters, searchByName)
-		args["pattern"] = "%" + likeEscaper.Replace(search) + "%"
+	filter, pattern, err := supporterSearch(q.Search)
+	if err != nil {
+		return "", nil, 0, err
+	}
+	if filter != "" {
+		filters = append(filters, filter)
+		args["pattern"] = pattern
 	}
 	if q.After != "" {
 		key, id, err := decodeCursor(q.After)
