@@ -108,7 +108,7 @@ func TimezoneForPhone(e164 string) string {
 func sameClock(zones []string) bool {
 	locs := make([]*time.Location, 0, len(zones))
 	for _, z := range zones {
-		loc, err := loadLocation(z)
+		loc, err := LoadLocation(z)
 		if err != nil || z == "Etc/Unknown" {
 			return false
 		}
@@ -145,7 +145,7 @@ func ValidateTimezone(field, name string) error {
 	if name == "" || len(name) > 64 {
 		return FieldErrorf(field, "must be an IANA timezone such as Europe/London")
 	}
-	if _, err := loadLocation(name); err != nil || strings.EqualFold(name, "local") {
+	if _, err := LoadLocation(name); err != nil || strings.EqualFold(name, "local") {
 		return FieldErrorf(field, "%q is not a known timezone (use an IANA name such as Europe/London)", name)
 	}
 	return nil
@@ -153,9 +153,9 @@ func ValidateTimezone(field, name string) error {
 
 var locations sync.Map // zone name -> *time.Location
 
-// loadLocation is time.LoadLocation with a cache: it reads the zone file on
+// LoadLocation is time.LoadLocation with a cache: it reads the zone file on
 // every call, and an import asks for the same few zones 100,000 times.
-func loadLocation(name string) (*time.Location, error) {
+func LoadLocation(name string) (*time.Location, error) {
 	if loc, ok := locations.Load(name); ok {
 		return loc.(*time.Location), nil
 	}

@@ -182,7 +182,7 @@ func skipUntil(in SkipInput, timezone string, now time.Time) (*time.Time, error)
 		until := now.Add(d)
 		return &until, nil
 	}
-	loc, err := time.LoadLocation(timezone)
+	loc, err := LoadLocation(timezone)
 	if err != nil {
 		return nil, Internal("leader timezone", err)
 	}

@@ -53,7 +53,7 @@ var systemSkipText = map[string]string{
 // "outside calling hours (opens 09:00 their time)", "Skipped for 15 minutes by Ana —
 // returns in 12 minutes", "Removed from this session: wrong number".
 func (k SupporterSkip) Describe(now time.Time) string {
-	loc, err := time.LoadLocation(k.Timezone)
+	loc, err := LoadLocation(k.Timezone)
 	if err != nil {
 		loc = time.UTC
 	}

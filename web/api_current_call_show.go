@@ -84,7 +84,7 @@ func (s *Server) apiCurrentCallShow(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	cc, err := s.store.CurrentCall(r.Context(), sess.OrganisationID, sess.ID)
+	cc, err := s.currentCall(r.Context(), sess)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -33,8 +33,9 @@ func (s *Server) apiGroupLists(w http.ResponseWriter, r *http.Request) {
 	u := currentUser(r)
 	out := make([]apiList, len(rows))
 	for i, row := range rows {
-		out[i] = newAPIList(listPage{List: row.List, Group: g, EventName: row.EventName,
-			CanManage: u.CanManageMembers(g.ID), CanLead: u.CanLead(g.ID), HasMobile: u.Mobile != ""})
+		lp := newListPage(u, row.List, g)
+		lp.EventName = row.EventName
+		out[i] = newAPIList(lp)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"lists": out})
 }

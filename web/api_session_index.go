@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/supporterbase/callingsessions/queue"
@@ -30,7 +29,7 @@ func newAPISessions(summaries []queue.SessionSummary) []apiSession {
 		out[i] = apiSession{ID: ss.ID, Name: ss.Name, ListID: ss.ListID, ListName: ss.ListName,
 			LeaderID: ss.LeaderID, LeaderName: ss.LeaderName, Status: ss.Status, StatusLabel: ss.Status.Label(),
 			Completed: ss.Completed, Total: ss.Total, LastActivityAt: ss.LastActivityAt,
-			URL: "/sessions/" + strconv.FormatInt(ss.ID, 10)}
+			URL: dashboardPath(ss.ID)}
 	}
 	return out
 }

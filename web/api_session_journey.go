@@ -25,7 +25,7 @@ func (s *Server) apiSessionJourney(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	cycles, err := s.store.Journey(r.Context(), sess.OrganisationID, sess.ID)
+	cycles, err := s.journey(r.Context(), sess)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/supporterbase/callingsessions/queue"
 	"github.com/supporterbase/callingsessions/web/form"
@@ -62,5 +61,5 @@ func (s *Server) apiSessionStart(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, status, map[string]any{"created": created, "session": apiStartedSession{ID: sess.ID, Name: sess.Name,
 		ListID: sess.ListID, LeaderID: sess.LeaderID, Status: sess.Status, StatusLabel: sess.Status.Label(),
-		URL: "/sessions/" + strconv.FormatInt(sess.ID, 10)}})
+		URL: dashboardPath(sess.ID)}})
 }

@@ -55,8 +55,7 @@ func (s *Server) loadList(r *http.Request, manage bool) (listPage, error) {
 	if err != nil {
 		return listPage{}, err
 	}
-	lp := listPage{List: l, Group: g, CanManage: u.CanManageMembers(l.GroupID), CanLead: u.CanLead(l.GroupID),
-		HasMobile: u.Mobile != ""}
+	lp := newListPage(u, l, g)
 	if l.EventID != 0 {
 		ev, err := s.store.Event(r.Context(), u.OrganisationID, l.EventID)
 		if err != nil && queue.ErrorCode(err) != queue.ENOTFOUND { // deleted meanwhile: no event
@@ -65,6 +64,11 @@ func (s *Server) loadList(r *http.Request, manage bool) (listPage, error) {
 		lp.EventName = ev.Name
 	}
 	return lp, nil
+}
+
+// newListPage is list l of group g as u may act on it.
+func newListPage(u queue.User, l queue.List, g queue.Group) listPage {
+	return listPage{List: l, Group: g, CanManage: u.CanManageMembers(g.ID), CanLead: u.CanLead(g.ID), HasMobile: u.Mobile != ""}
 }
 
 // showPhone is a supporter's number as this user may see it: whole for

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/supporterbase/callingsessions/queue"
 	"github.com/supporterbase/callingsessions/web/form"
@@ -53,5 +52,5 @@ func (s *Server) sessionStart(w http.ResponseWriter, r *http.Request) {
 	} else {
 		s.flash(r, flashSessionResumed)
 	}
-	http.Redirect(w, r, "/sessions/"+strconv.FormatInt(sess.ID, 10), http.StatusSeeOther)
+	http.Redirect(w, r, dashboardPath(sess.ID), http.StatusSeeOther)
 }

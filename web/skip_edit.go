@@ -37,7 +37,7 @@ func (s *Server) skipView(w http.ResponseWriter, r *http.Request, ss sheetSessio
 	if err != nil {
 		return nil, err
 	}
-	loc, err := time.LoadLocation(leader.Timezone)
+	loc, err := queue.LoadLocation(leader.Timezone)
 	if err != nil {
 		loc = time.UTC
 	}

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
 
@@ -30,7 +29,7 @@ func (s *Server) supporterList(w http.ResponseWriter, r *http.Request) {
 		Set("Self", withQuery(sheetPath(ss.ID), r.URL.Query())).Set("FirstPage", withQuery(sheetPath(ss.ID), f.Values("")))
 	if s.opts.Live != nil {
 		// The cursor is read before the page, so no change between is missed.
-		v.Set("LiveURL", withQuery(fmt.Sprintf("/sessions/%d/events", ss.ID), url.Values{"since": {s.opts.Live.Cursor()}}))
+		v.Set("LiveURL", withQuery(dashboardPath(ss.ID)+"/events", url.Values{"since": {s.opts.Live.Cursor()}}))
 	}
 	q, err := f.Query()
 	if err != nil {

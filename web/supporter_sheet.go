@@ -18,22 +18,21 @@ import (
 // user may do in it.
 type sheetSession struct {
 	queue.Session
-	CanRun   bool   // skip, remove skip, prioritise, log (the queue refuses others too)
-	IsLeader bool   // sees numbers whole
-	Timezone string // the viewer's, for the times shown
-	loc      *time.Location
+	CanRun   bool           // skip, remove skip, prioritise, log (the queue refuses others too)
+	IsLeader bool           // sees numbers whole
+	loc      *time.Location // the viewer's timezone, for the times shown
 }
 
 // viewerSession is sess as u sees it.
 func viewerSession(u queue.User, sess queue.Session) sheetSession {
-	return sheetSession{Session: sess, CanRun: u.CanRun(sess), IsLeader: sess.LeaderID == u.ID, Timezone: u.Timezone,
+	return sheetSession{Session: sess, CanRun: u.CanRun(sess), IsLeader: sess.LeaderID == u.ID,
 		loc: viewerLocation(u)}
 }
 
 // viewerLocation is the timezone the user reads times in, UTC when theirs
 // cannot be loaded.
 func viewerLocation(u queue.User) *time.Location {
-	if loc, err := time.LoadLocation(u.Timezone); err == nil {
+	if loc, err := queue.LoadLocation(u.Timezone); err == nil {
 		return loc
 	}
 	return time.UTC

@@ -47,7 +47,8 @@ sessions: ring leaders, bridge supporters, follow the keypad.`)
 	if err != nil || announceEvery <= 0 {
 		return queue.FieldErrorf("announce-every", "must be a positive duration such as 250ms, not %q", *announce)
 	}
-	if _, err := phones.leaseDuration(); err != nil {
+	lease, err := phones.leaseDuration()
+	if err != nil {
 		return err
 	}
 	log, err := newLogger(env, *logFormat, *logLevel)
@@ -89,7 +90,7 @@ sessions: ring leaders, bridge supporters, follow the keypad.`)
 		}
 	})
 	panel := web.New(store, log, reg, web.Options{TrustProxy: *trustProxy, Live: hub})
-	tel, err := startTelephony(ctx, env, phones, store, log, reg)
+	tel, err := startTelephony(ctx, env, phones, lease, store, log, reg)
 	if err != nil {
 		return err
 	}

@@ -67,7 +67,7 @@ type telephony struct {
 // startTelephony connects to Asterisk (or starts the simulator) and runs
 // the call flow until ctx ends. It returns nil, nil when no Asterisk is
 // configured.
-func startTelephony(ctx context.Context, env *environment, f telephonyFlags, store *queue.Store,
+func startTelephony(ctx context.Context, env *environment, f telephonyFlags, lease time.Duration, store *queue.Store,
 	log *slog.Logger, reg prometheus.Registerer) (*telephony, error) {
 	t := &telephony{}
 	url, password := *f.url, *f.password
@@ -107,11 +107,6 @@ func startTelephony(ctx context.Context, env *environment, f telephonyFlags, sto
 		return nil, queue.FieldErrorf("ari-url", "%v", err)
 	}
 	t.client = client
-	lease, err := f.leaseDuration()
-	if err != nil {
-		t.close()
-		return nil, err
-	}
 	t.engine, err = ivr.New(store, client, ivr.Config{Driver: *f.instance, Node: url, Lease: lease,
 		Logger: log.With("part", "ivr"), Registerer: reg})
 	if err != nil {

@@ -11,6 +11,8 @@
 // onResync. Events, not imports, so a module loaded under another URL
 // (a checksum in it) still hears them.
 
+import { csrfToken } from './app.js';
+
 const OFFLINE_TEXT = 'Offline — reconnecting…';
 const SILENCE_MS = 45000; // the server pings after 15 s of silence
 const MAX_REOPEN_MS = 30000;
@@ -110,6 +112,5 @@ export function pauseOnPageClose(url, token, field = 'csrf') {
 const root = document.querySelector('[data-live], [data-pause-url]');
 if (root && root.dataset.live) connect(root.dataset.live, root);
 if (root && root.dataset.pauseUrl) {
-  const meta = document.querySelector('meta[name="csrf-token"]');
-  pauseOnPageClose(root.dataset.pauseUrl, meta ? meta.content : '', root.dataset.csrfField);
+  pauseOnPageClose(root.dataset.pauseUrl, csrfToken(), root.dataset.csrfField);
 }
