@@ -139,8 +139,7 @@ func (s *Store) ContactHistory(ctx context.Context, orgID, contactID int64) ([]C
 	}
 	vs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ContactVersion, error) {
 		var v ContactVersion
-		err := r.Scan(&v.Contacted, &v.RSVP, &v.Method, &v.Notes, &v.TagsAdded, &v.TagsRemoved,
-			&v.WrittenBy, &v.WrittenByName, &v.WrittenAt, &v.ReplacedAt)
+		err := r.Scan(v.scanDest()...)
 		return v, err
 	})
 	if err != nil {
@@ -150,4 +149,49 @@ func (s *Store) ContactHistory(ctx context.Context, orgID, contactID int64) ([]C
 		return nil, Errorf(ENOTFOUND, "contact not found")
 	}
 	return vs, nil
+}
+
+// scanDest is where a row of a contact's version goes.
+func (v *ContactVersion) scanDest() []any {
+	return []any{&v.Contacted, &v.RSVP, &v.Method, &v.Notes, &v.TagsAdded, &v.TagsRemoved,
+		&v.WrittenBy, &v.WrittenByName, &v.WrittenAt, &v.ReplacedAt}
+}
+
+// EarlierVersions returns, for each of the organisation's contacts named,
+// what it said before its corrections, oldest first (ContactHistory
+// without the current version), in one statement: the supporter card shows
+// every log's. Contacts never corrected, or not the organisation's, have no
+// key.
+func (s *Store) EarlierVersions(ctx context.Context, orgID int64, contactIDs []int64) (map[int64][]ContactVersion, error) {
+	out := map[int64][]ContactVersion{}
+	if len(contactIDs) == 0 {
+		return out, nil
+	}
+	rows, err := s.pool.Query(ctx, `
+		SELECT h.contact_id, h.contacted, coalesce(h.rsvp::text, ''), h.method, h.notes, h.tags_added, h.tags_removed,
+			h.written_by, trim(u.first_name || ' ' || u.last_name), h.written_at, h.replaced_at
+		FROM contact_history h
+		JOIN contacts k ON k.id = h.contact_id
+		JOIN users u ON u.id = h.written_by
+		WHERE k.organisation_id = $1 AND h.contact_id = ANY ($2::bigint[])
+		ORDER BY h.contact_id, h.id`, orgID, contactIDs)
+	if err != nil {
+		return nil, Internal("earlier versions", err)
+	}
+	type keyed struct {
+		contactID int64
+		version   ContactVersion
+	}
+	vs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (keyed, error) {
+		var k keyed
+		err := r.Scan(append([]any{&k.contactID}, k.version.scanDest()...)...)
+		return k, err
+	})
+	if err != nil {
+		return nil, Internal("earlier versions", err)
+	}
+	for _, k := range vs {
+		out[k.contactID] = append(out[k.contactID], k.version)
+	}
+	return out, nil
 }

@@ -3,6 +3,7 @@ package queue_test
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -333,6 +334,15 @@ func TestCorrectContact(t *testing.T) {
 	if err != nil || len(history) != 3 || history[1].Notes != "second" || !history[1].WrittenAt.Equal(correctedAt) ||
 		history[2].WrittenBy != w.leader.ID || history[2].WrittenByName != "leader" {
 		t.Fatalf("history after two corrections: %+v %v", history, err)
+	}
+	// The card's read of many contacts at once: the same earlier versions,
+	// and nothing for another organisation.
+	earlier, err := w.s.EarlierVersions(ctx, w.org.ID, []int64{c.ID})
+	if err != nil || !reflect.DeepEqual(earlier[c.ID], history[:2]) {
+		t.Fatalf("earlier versions %+v %v, want %+v", earlier[c.ID], err, history[:2])
+	}
+	if other, err := w.s.EarlierVersions(ctx, w.stranger(t).OrganisationID, []int64{c.ID}); err != nil || len(other) != 0 {
+		t.Fatalf("another organisation read %+v %v", other, err)
 	}
 }
 

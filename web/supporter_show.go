@@ -79,16 +79,20 @@ func (s *Server) supporterCard(w http.ResponseWriter, r *http.Request, ss sheetS
 		card["Tick"] = tick
 		card["TickAt"] = ss.when(tick.At)
 	}
+	// What each log said before any correction (a correction may come
+	// within the same second as the log, so every log is asked).
+	ids := make([]int64, len(contacts))
+	for i, c := range contacts {
+		ids[i] = c.ID
+	}
+	earlier, err := s.store.EarlierVersions(ctx, org, ids)
+	if err != nil {
+		return nil, err
+	}
 	cc := make([]cardContact, len(contacts))
 	for i, c := range contacts {
 		cc[i] = cardContact{Contact: c, At: ss.when(c.CreatedAt), CanCorrect: c.AuthorID == u.ID || u.Admin}
-		// What it said before any correction (a correction may come within
-		// the same second as the log, so every log is asked).
-		versions, err := s.store.ContactHistory(ctx, org, c.ID)
-		if err != nil {
-			return nil, err
-		}
-		for _, version := range versions[:len(versions)-1] {
+		for _, version := range earlier[c.ID] {
 			cc[i].History = append(cc[i].History, cardVersion{ContactVersion: version, At: ss.when(version.WrittenAt)})
 		}
 	}
